@@ -1,0 +1,1 @@
+"""The pluggy plugin module of cpdcore-media-fs (entry point group ``cpdcore``)."""

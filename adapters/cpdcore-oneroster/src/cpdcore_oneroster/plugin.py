@@ -1,0 +1,1 @@
+"""The pluggy plugin module of cpdcore-oneroster (entry point group ``cpdcore``)."""

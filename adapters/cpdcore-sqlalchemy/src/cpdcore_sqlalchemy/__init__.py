@@ -1,0 +1,4 @@
+"""Storage adapter for cpdcore on SQLAlchemy 2.
+
+SQLite (the embedded default), PostgreSQL and MariaDB, with Alembic migrations.
+"""

@@ -1,0 +1,1 @@
+"""The pluggy plugin module of cpdcore-sqlalchemy (entry point group ``cpdcore``)."""

@@ -1,0 +1,1 @@
+"""Use cases, one module per concept; :class:`cpdcore.app.Cpd` exposes them."""

@@ -1,0 +1,3 @@
+"""Shared test configuration: pytester is used to prove the conformance kit can fail."""
+
+pytest_plugins = ["pytester"]

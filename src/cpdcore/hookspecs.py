@@ -13,7 +13,7 @@ cpdcore merges. Event and audit hooks are called only after the unit of work com
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -63,14 +63,19 @@ def cpdcore_storage(url: str) -> Storage | None:
 
 
 @hookspec(firstresult=True)
-def cpdcore_media_store(url: str) -> MediaStore | None:
+def cpdcore_media_store(url: str, keys: Callable[[str], bytes | None]) -> MediaStore | None:
     """Return a :class:`~cpdcore.ports.MediaStore` for ``url``, or ``None`` if not yours.
+
+    ``keys(url)`` asks the ``cpdcore_key_provider`` hooks for the key-encryption key of
+    ``url`` (``None`` when no provider answers); an implementation that encrypts should
+    call it rather than read keys itself, so hosts can plug in a vault. Implementations
+    that need no key may leave the argument out of their signature.
 
     Example::
 
         @hookimpl
-        def cpdcore_media_store(url):
-            return EncryptedFileStore(url) if url.startswith("file:") else None
+        def cpdcore_media_store(url, keys):
+            return EncryptedFileStore(url, kek=keys(url)) if url.startswith("file:") else None
     """
 
 

@@ -72,12 +72,16 @@ def resolve(pm: Any, port: str, url: str) -> Any:
 
     Raises :class:`PluginNotFound` naming the installed schemes and the usual providers.
     """
-    hook = {
-        "storage": pm.hook.cpdcore_storage,
-        "media": pm.hook.cpdcore_media_store,
-        "mis": pm.hook.cpdcore_mis_source,
-    }[port]
-    found = hook(url=url)
+    if port == "media":
+
+        def keys(key_url: str) -> bytes | None:
+            key: bytes | None = pm.hook.cpdcore_key_provider(url=key_url)
+            return key
+
+        found = pm.hook.cpdcore_media_store(url=url, keys=keys)
+    else:
+        hook = {"storage": pm.hook.cpdcore_storage, "mis": pm.hook.cpdcore_mis_source}[port]
+        found = hook(url=url)
     if found is None:
         raise PluginNotFound(
             port, url, installed_schemes(pm).get(port, []), USUAL_PROVIDERS.get(port)

@@ -8,6 +8,7 @@ id as ``TRUST:REF`` when the store holds more than one trust.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any
@@ -15,7 +16,10 @@ from typing import Any
 from cpdcore.__about__ import __version__
 from cpdcore.errors import ConfigurationError, CpdError
 
-__all__ = ["build_app", "main", "open_store", "resolve_actor"]
+__all__ = ["CORE_COMMANDS", "build_app", "main", "open_store", "resolve_actor"]
+
+CORE_COMMANDS: tuple[str, ...] = ("cpdcore.cli.staff",)
+"""Modules of core subcommands; each has ``register(app)`` adding its commands."""
 
 DB_ENV = "CPD_DB"
 ACTOR_ENV = "CPD_ACTOR"
@@ -124,36 +128,8 @@ def build_app() -> Any:
         console.print(table)
         console.print(f"Python {sys.version.split()[0]} at {sys.executable}")
 
-    staff_app = typer.Typer(help="Staff records.", no_args_is_help=True)
-
-    @staff_app.command("list")
-    def staff_list(
-        db: str = typer.Option(None, "--db", help="Store URL (or CPD_DB)."),
-        actor: str = typer.Option(None, "--as", help="Acting staff id (or CPD_ACTOR)."),
-        school: str = typer.Option(None, "--school", help="Only staff with a role here."),
-    ) -> None:
-        """List active staff of the acting person's trust."""
-        from cpdcore.domain.identifiers import SchoolId
-
-        cpd = open_store(db)
-        acting = cpd.as_actor(resolve_actor(cpd, actor))
-        after = None
-        table = Table()
-        for column in ("id", "name", "schools", "roles"):
-            table.add_column(column)
-        while True:
-            page = acting.list_staff(
-                school_id=SchoolId(school) if school else None, active=True, after=after
-            )
-            for s in page.items:
-                roles = ", ".join(f"{a.role.value}@{a.school_id or 'trust'}" for a in s.roles)
-                table.add_row(s.id, s.display_name, ", ".join(s.schools), roles)
-            if page.next_cursor is None:
-                break
-            after = page.next_cursor
-        console.print(table)
-
-    app.add_typer(staff_app, name="staff")
+    for module_name in CORE_COMMANDS:
+        importlib.import_module(module_name).register(app)
 
     from cpdcore.plugins import make_plugin_manager
 

@@ -42,7 +42,8 @@ def parse_academic_year(text: str, where: str = "academic_year") -> int:
     if (start + 1) % 100 != int(match.group(2)):
         raise ValidationError.single(
             where,
-            f"{text!r}: the second year must follow the first, e.g. {start}-{(start + 1) % 100:02d}",
+            f"{text!r}: the second year must follow the first, "
+            f"e.g. {start}-{(start + 1) % 100:02d}",
         )
     return start
 

@@ -142,8 +142,19 @@ def _format(exc: BaseException, type_: type | None) -> str:
     if isinstance(exc, _BadValue):
         return str(exc)
     if isinstance(exc, ValidationError):
-        return "; ".join(p.message for p in exc.problems)
+        # Keep each problem's own field so problems_from can append it to the path.
+        return _PROBLEM_SEP.join(f"{p.where}{_FIELD_SEP}{p.message}" for p in exc.problems)
     return _cattrs_format_exception(exc, type_)
+
+
+_FIELD_SEP = "\x1f"
+_PROBLEM_SEP = "\x1e"
+
+
+def _join(path: str, field: str) -> str:
+    if not field:
+        return path
+    return f"{path}.{field}" if path else field
 
 
 def _tidy_path(path: str) -> str:
@@ -160,7 +171,13 @@ def problems_from(exc: BaseException) -> list[Problem]:
     problems: list[Problem] = []
     for line in cattrs.transform_error(exc, "$", _format):
         message, _sep, path = line.rpartition(" @ ")
-        problems.append(Problem(_tidy_path(path), message or line))
+        path = _tidy_path(path)
+        for part in (message or line).split(_PROBLEM_SEP):
+            field, sep, text = part.partition(_FIELD_SEP)
+            if sep:
+                problems.append(Problem(_join(path, field), text))
+            else:
+                problems.append(Problem(path, part))
     return problems
 
 

@@ -36,7 +36,7 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # The order is the one the README promises.
 test: lint typecheck contracts pytest docs

@@ -1,0 +1,61 @@
+"""How the CLI finds the store and the acting person (--db/CPD_DB, --as/CPD_ACTOR)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpdcore import Actor, ConfigurationError, Cpd, Role, RoleAssignment
+from cpdcore.cli import open_store, resolve_actor
+from cpdcore.domain.identifiers import SchoolId, TrustId
+
+
+@pytest.fixture
+def cpd() -> Cpd:
+    cpd = Cpd.open("memory://")
+    admin = cpd.as_actor(Actor.system(TrustId("riverside")))
+    admin.set_up_trust("Riverside")
+    admin.add_school("North", school_id=SchoolId("north"))
+    admin.add_staff(
+        "Ann",
+        "Lee",
+        staff_id=None,
+        sourced_id="mis-42",
+        roles=[RoleAssignment(Role.APPRAISER, SchoolId("north"))],
+    )
+    return cpd
+
+
+def test_actor_by_sourced_id_in_the_only_trust(cpd: Cpd) -> None:
+    actor = resolve_actor(cpd, "mis-42")
+    assert actor.trust_id == "riverside"
+    assert actor.has_role(Role.APPRAISER, SchoolId("north"))
+
+
+def test_actor_from_environment(cpd: Cpd, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CPD_ACTOR", "riverside:mis-42")
+    assert resolve_actor(cpd, None).label == "Ann Lee"
+
+
+def test_ambiguous_trust_asks_for_trust_prefix(cpd: Cpd) -> None:
+    cpd.as_actor(Actor.system(TrustId("other"))).set_up_trust("Other")
+    with pytest.raises(ConfigurationError, match="TRUST:ID"):
+        resolve_actor(cpd, "mis-42")
+    assert resolve_actor(cpd, "riverside:mis-42").trust_id == "riverside"
+
+
+def test_unknown_person_and_trust_are_clear_errors(cpd: Cpd) -> None:
+    with pytest.raises(ConfigurationError, match="no staff member"):
+        resolve_actor(cpd, "nobody")
+    with pytest.raises(ConfigurationError, match="'elsewhere' is not in this store"):
+        resolve_actor(cpd, "elsewhere:mis-42")
+
+
+def test_no_actor_and_no_store_name_the_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CPD_ACTOR", raising=False)
+    monkeypatch.delenv("CPD_DB", raising=False)
+    with pytest.raises(ConfigurationError, match="--as"):
+        resolve_actor(Cpd.open("memory://"), None)
+    with pytest.raises(ConfigurationError, match="CPD_DB"):
+        open_store(None)
+    monkeypatch.setenv("CPD_DB", "memory://")
+    assert open_store(None).storage.url == "memory://"

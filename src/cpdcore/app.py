@@ -18,15 +18,25 @@ from cpdcore.domain.audit import AuditEntry, AuditProblem, verify_chain
 from cpdcore.domain.identifiers import TrustId
 from cpdcore.plugins import make_plugin_manager, resolve
 from cpdcore.ports import AuditSink, Clock, MediaStore, MisSource, Storage
+from cpdcore.services.appraisal import AppraisalUseCases
 from cpdcore.services.context import Adapters
+from cpdcore.services.cpd_record import CpdRecordUseCases
+from cpdcore.services.evidence import EvidenceUseCases
 from cpdcore.services.organisation import OrganisationUseCases
+from cpdcore.services.reports import ReportUseCases
 
 __all__ = ["ActingCpd", "Cpd"]
 
 _AUDIT_PAGE = 1000
 
 
-class ActingCpd(OrganisationUseCases):
+class ActingCpd(
+    OrganisationUseCases,
+    AppraisalUseCases,
+    EvidenceUseCases,
+    CpdRecordUseCases,
+    ReportUseCases,
+):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""
 
 

@@ -261,7 +261,7 @@ def build_review_pack(
 
     ``names`` maps staff ids to display names for authors; unknown ids are shown as is.
     Comments from a later stage than ``stage`` are left out (a mid-year pack never shows
-    final-review comments).
+    final-review comments). Objectives are listed heaviest first, withdrawn ones last.
     """
     updates = list(progress)
     released = sorted(
@@ -275,7 +275,7 @@ def build_review_pack(
             for c in comments
             if c.appraisee_id == appraisee_id and c.cycle_id == cycle.id and c.stage in stages
         ),
-        key=lambda c: (c.written_at, c.id),
+        key=lambda c: (c.written_at, c.party is not Party.APPRAISEE, c.id),
     )
     chosen = sorted(
         (
@@ -285,7 +285,12 @@ def build_review_pack(
             and o.cycle_id == cycle.id
             and o.status is not ObjectiveStatus.DRAFT
         ),
-        key=lambda o: (o.status is ObjectiveStatus.WITHDRAWN, o.terms.starts_on, o.id),
+        key=lambda o: (
+            o.status is ObjectiveStatus.WITHDRAWN,
+            -(o.terms.weight or 0),
+            o.terms.starts_on,
+            o.id,
+        ),
     )
     pack_objectives = tuple(
         PackObjective(

@@ -87,6 +87,8 @@ _PROGRESS_PHASES = (
 
 def decimal_input(value: Decimal | int | str, where: str) -> Decimal:
     """A decimal from caller input (``Decimal``, ``int`` or text such as ``"1.5"``)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
     try:
         return converter.structure(value, Decimal)
     except ValueError as exc:

@@ -37,8 +37,11 @@ _LEADERS = frozenset({Role.SCHOOL_LEADER, Role.TRUST_LEADER})
 _STAGE_LABELS = {ReviewStage.MID_YEAR: "Mid-year", ReviewStage.FINAL: "Final"}
 
 
+_LABELS = {"inset": "INSET", "mid_year": "Mid-year", "mid_year_review": "Mid-year review"}
+
+
 def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
+    return _LABELS.get(value) or value.replace("_", " ").capitalize()
 
 
 def _day(value: date | None) -> str:
@@ -48,8 +51,7 @@ def _day(value: date | None) -> str:
 def _num(value: Decimal | None) -> str:
     if value is None:
         return ""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def _measure(value: Decimal | None, unit: MeasureUnit) -> str:

@@ -18,6 +18,7 @@ from cpdcore.domain.audit import AuditEntry, AuditProblem, verify_chain
 from cpdcore.domain.identifiers import TrustId
 from cpdcore.plugins import make_plugin_manager, resolve
 from cpdcore.ports import AuditSink, Clock, MediaStore, MisSource, Storage
+from cpdcore.services.aggregation import AggregationUseCases
 from cpdcore.services.appraisal import AppraisalUseCases
 from cpdcore.services.context import Adapters
 from cpdcore.services.cpd_record import CpdRecordUseCases
@@ -36,6 +37,7 @@ class ActingCpd(
     EvidenceUseCases,
     CpdRecordUseCases,
     ReportUseCases,
+    AggregationUseCases,
 ):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""
 

@@ -33,12 +33,14 @@ from cpdcore.domain.roster import (
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "AggregationPushDown",
     "AuditLog",
     "AuditSink",
     "Clock",
     "MediaStore",
     "MisSource",
     "Page",
+    "QueryLedger",
     "Record",
     "Repository",
     "Storage",
@@ -314,4 +316,85 @@ class Clock(Protocol):
 
     def today(self) -> date:
         """The current date in UTC."""
+        ...
+
+
+@runtime_checkable
+class AggregationPushDown(Protocol):
+    """Optional storage capability: group person-records inside the database.
+
+    A storage adapter that also has this method lets anonymised aggregates run as one
+    ``GROUP BY`` instead of reading every record. cpdcore builds margins, suppression and
+    the audit from the rows it returns; without it, cpdcore reads the records through
+    the repositories and groups them itself.
+    """
+
+    def person_cells(
+        self,
+        trust_id: TrustId,
+        kind: str,
+        by: Sequence[str],
+        where: Mapping[str, str],
+        *,
+        value_column: str | None = None,
+        match: tuple[str, str] | None = None,
+        school_ids: Sequence[SchoolId] | None = None,
+    ) -> Iterable[Sequence[object]]:
+        """One row per person per group, as ``(*by_values, person_id, records, total, matched)``.
+
+        ``kind`` names the record type (e.g. ``"staff"``); the adapter knows its person
+        column. Equivalent SQL, with every column compared as text::
+
+            SELECT by..., person_id, COUNT(*), COALESCE(SUM(value_column), 0),
+                   BOOL_OR(match_column = match_value)
+            FROM kind WHERE trust_id = :trust AND <where> [AND school_id IN :school_ids]
+            GROUP BY by..., person_id
+
+        ``total`` is 0 without ``value_column``; ``matched`` is false without ``match``.
+        Unknown columns raise :class:`~cpdcore.errors.ValidationError` naming them.
+        """
+        ...
+
+
+@runtime_checkable
+class QueryLedger(Protocol):
+    """Answered aggregate queries per requester: the differencing defence and DP budgets.
+
+    ``populations`` are sorted, unique 64-bit keyed hashes of person ids (numpy arrays);
+    a ledger never needs the ids themselves. :class:`cpdcore.aggregation_io.SqliteQueryLedger`
+    is the reference implementation; a storage may offer its own through a
+    ``query_ledger()`` method.
+    """
+
+    def person_key(self) -> bytes:
+        """The secret key person ids are hashed with; stable for the ledger's life."""
+        ...
+
+    def find_answer(self, requester: str, fingerprint: str) -> dict[str, object] | None:
+        """The stored answer to an identical earlier query, or ``None``."""
+        ...
+
+    def check_populations(self, requester: str, populations: Iterable[object], k: int) -> None:
+        """Raise ``DisclosureRefused`` when a population differs from an earlier one by
+        1 to ``k - 1`` people."""
+        ...
+
+    def record(
+        self,
+        requester: str,
+        fingerprint: str,
+        answer: Mapping[str, object],
+        populations: Iterable[object],
+        *,
+        epsilon: float = 0.0,
+    ) -> None:
+        """Store an answer, its populations and the privacy budget it spent, atomically."""
+        ...
+
+    def budget(self, requester: str, default_total: float) -> tuple[float, float]:
+        """``(spent, total)`` epsilon of the requester."""
+        ...
+
+    def close(self) -> None:
+        """Release the ledger."""
         ...

@@ -18,7 +18,11 @@ from cpdcore.errors import ConfigurationError, CpdError
 
 __all__ = ["CORE_COMMANDS", "build_app", "main", "open_store", "resolve_actor"]
 
-CORE_COMMANDS: tuple[str, ...] = ("cpdcore.cli.staff",)
+CORE_COMMANDS: tuple[str, ...] = (
+    "cpdcore.cli.staff",
+    "cpdcore.cli.aggregate",
+    "cpdcore.cli.research",
+)
 """Modules of core subcommands; each has ``register(app)`` adding its commands."""
 
 DB_ENV = "CPD_DB"

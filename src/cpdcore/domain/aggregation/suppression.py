@@ -148,10 +148,11 @@ def protect_values(
 ) -> Pattern:
     """Find a suppression pattern for one table of values that passes the LP audit.
 
-    ``empty`` cells have nobody in them; the attacker is assumed to know they are zero,
-    so they are never used to protect others.
+    ``empty`` cells are published as an exact zero (policies that show true zeros): the
+    attacker knows them, so they are never withheld to protect others. Withheld zeros
+    (policies that hide them) are protected like any other withheld cell.
     """
-    primary = frozenset(k for k in keys if publications[k].withheld and k not in empty)
+    primary = frozenset(k for k in keys if publications[k].withheld)
     withheld = set(primary)
     lines_of: dict[CellKey, list[Line]] = {}
     for linked in lines:
@@ -163,11 +164,14 @@ def protect_values(
         return {
             linked.line
             for linked in lines
-            if sum(1 for m in linked.line.members if m in withheld) == 1
+            if sum(1 for m in linked.line.members if m in withheld and values[m] != 0) == 1
         }
 
     def complement(candidates: Sequence[CellKey], open_lines: set[Line]) -> CellKey | None:
-        eligible = [c for c in candidates if c not in withheld and c not in empty]
+        # Zeros never protect anything against an attacker who knows they are empty.
+        eligible = [
+            c for c in candidates if c not in withheld and c not in empty and values[c] != 0
+        ]
         if not eligible:
             return None
         # Prefer a cell that also closes other open lines (a rectangle of four withheld
@@ -190,10 +194,12 @@ def protect_values(
                 return
             withheld.add(extra)
 
-    def bounds() -> dict[CellKey, tuple[float, float]]:
+    zeros = frozenset(k for k in keys if values[k] == 0)
+
+    def bounds(zeros_known: bool) -> dict[CellKey, tuple[float, float]]:
         known: dict[CellKey, tuple[float, float]] = {}
         for key in keys:
-            if key in empty:
+            if key in empty or (zeros_known and key in zeros):
                 known[key] = (0.0, 0.0)
             elif key in withheld:
                 known[key] = withheld_interval(key, publications[key])
@@ -210,9 +216,19 @@ def protect_values(
             report = None
             break
         rounds += 1
-        targets = sorted(withheld)
-        intervals = feasible_intervals(bounds(), lines, targets, integer=integer)
-        report = AuditReport(tuple(intervals), {k: required(k) for k in targets})
+        # Two attackers: one who knows which cells are truly empty (e.g. that a school is
+        # not in a trust), against whom every withheld non-empty cell must hold; and one
+        # who does not, against whom withheld zeros must hold too. The first is the
+        # stronger for non-empty cells, so each cell is audited against the one that
+        # matters for it.
+        solid = sorted(k for k in withheld if k not in zeros)
+        hollow = sorted(k for k in withheld if k in zeros)
+        intervals = []
+        if solid:
+            intervals += feasible_intervals(bounds(True), lines, solid, integer=integer)
+        if hollow:
+            intervals += feasible_intervals(bounds(False), lines, hollow, integer=integer)
+        report = AuditReport(tuple(intervals), {k: required(k) for k in withheld})
         failing = report.failing
         if not failing:
             break
@@ -247,6 +263,8 @@ def _count_pattern(
 
     def published(_key: CellKey, pub: Publication) -> tuple[float, float]:
         assert pub.value is not None
+        if pub.value == 0 and policy.threshold > 0:
+            return (0.0, 0.0)  # small counts are never shown as 0, so 0 is exact
         low, high = rounding_interval(int(pub.value), base)
         return (float(low), float(high))
 
@@ -262,7 +280,7 @@ def _count_pattern(
         float_values,
         publications,
         linked_lines(cube.lines(), float_values),
-        empty=frozenset(k for k in keys if values[k] == 0),
+        empty=frozenset(k for k in keys if values[k] == 0 and not publications[k].withheld),
         published_interval=published,
         withheld_interval=withheld,
         required=lambda _k: policy.width,
@@ -377,7 +395,7 @@ def _sum_pattern(
     persons = {k: cube.stats(k).persons for k in keys}
     pubs = {
         k: Publication(None, policy.withheld_symbol, "too few contributors")
-        if 0 < persons[k] < policy.min_contributors
+        if 0 < persons[k] < policy.min_contributors or (persons[k] == 0 and policy.withhold_zero)
         else Publication(0)
         for k in keys
     }
@@ -401,7 +419,7 @@ def _sum_pattern(
         values,
         pubs,
         linked_lines(cube.lines(), values),
-        empty=frozenset(k for k in keys if persons[k] == 0),
+        empty=frozenset(k for k in keys if persons[k] == 0 and not policy.withhold_zero),
         published_interval=published,
         withheld_interval=withheld,
         required=required,

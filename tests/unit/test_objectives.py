@@ -43,6 +43,9 @@ from cpdcore.domain.objectives import (
     terms_problems,
     withdraw,
 )
+from cpdcore.domain.progress import ProgressUpdate
+from cpdcore.domain.review_meetings import ReviewComment, ReviewStage
+from cpdcore.domain.sip import SipPriority
 from cpdcore.domain.standards import TeachersStandard
 from cpdcore.errors import ValidationError
 from cpdcore.serialization import from_dict, to_dict
@@ -397,3 +400,53 @@ def test_terms_from_untrusted_input_report_the_path_of_a_bad_standard() -> None:
     with pytest.raises(ValidationError) as info:
         from_dict(ObjectiveTerms, data)
     assert info.value.where == "standards[1]"
+
+
+@given(
+    value=st.decimals(min_value=0, max_value=100, places=3),
+    day=st.dates(date(2026, 9, 15), date(2027, 8, 31)),
+    note=st.text(max_size=40),
+    stage=st.sampled_from(list(ReviewStage)),
+    party=st.sampled_from(list(Party)),
+)
+def test_other_appraisal_records_survive_a_serialization_round_trip(
+    *, value: Decimal, day: date, note: str, stage: ReviewStage, party: Party
+) -> None:
+    records: list[object] = [
+        ProgressUpdate(
+            id="p1",
+            trust_id=TrustId("t"),
+            school_id=SchoolId("north"),
+            cycle_id=CYCLE.id,
+            objective_id=ObjectiveId("o1"),
+            appraisee_id=StaffId("amy"),
+            criterion="c1",
+            measured_on=day,
+            value=value,
+            recorded_by="amy",
+            recorded_at=AT,
+            note=note,
+        ),
+        SipPriority(
+            id="s1",
+            trust_id=TrustId("t"),
+            code="SIP-1",
+            title="Reading",
+            academic_year="2026-27",
+            description=note,
+        ),
+        ReviewComment(
+            id="r1",
+            trust_id=TrustId("t"),
+            school_id=SchoolId("north"),
+            cycle_id=CYCLE.id,
+            appraisee_id=StaffId("amy"),
+            stage=stage,
+            party=party,
+            author_id="amy",
+            text=note or "x",
+            written_at=AT,
+        ),
+    ]
+    for record in records:
+        assert from_dict(type(record), to_dict(record)) == record

@@ -444,7 +444,7 @@ def test_other_appraisal_records_survive_a_serialization_round_trip(
             stage=stage,
             party=party,
             author_id="amy",
-            text=note or "x",
+            text=f"Comment {note}",
             written_at=AT,
         ),
     ]

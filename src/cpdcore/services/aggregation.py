@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -45,6 +46,7 @@ __all__ = [
     "AggregationRequest",
     "AggregationUseCases",
     "Progress",
+    "aggregate_frame",
     "answer_query",
 ]
 
@@ -168,6 +170,50 @@ def answer_query(
     answer = AggregationAnswer(query.by, tuple(cells), manifest)
     ledger.record(request.requester, fingerprint, _serialise(answer), populations, epsilon=epsilon)
     return answer
+
+
+def aggregate_frame(
+    frame: Any,
+    by: Sequence[str],
+    *,
+    ledger: str | Path,
+    requester: str,
+    measure: str = "persons",
+    where: Mapping[str, str] | None = None,
+    margins: bool = False,
+    policy: str = "ons-10-5",
+    clip: tuple[float, float] | None = None,
+) -> Any:
+    """Answer an aggregate over a pandas ``DataFrame`` and return the table as a DataFrame.
+
+    The same pipeline as ``cpd aggregate --input``: the frame needs a ``person_id``
+    column; the answer has the ``by`` columns, ``value`` and ``flag``. Raises
+    ``DisclosureRefused`` when the query is refused.
+    """
+    from cpdcore.aggregation_io import SqliteQueryLedger, person_cells_from_frame
+    from cpdcore.domain.aggregation.policies import parse_policy
+    from cpdcore.domain.aggregation.tables import parse_measure
+    from cpdcore.extras import require
+
+    pd = require("pandas", "anonymised aggregation")
+    query = AggregateQuery(
+        by=tuple(by),
+        where=tuple(sorted((where or {}).items())),
+        measure=parse_measure(measure),
+        margins=margins,
+        clip=clip,
+    )
+    request = AggregationRequest(query, parse_policy(policy), requester)
+    book = SqliteQueryLedger(ledger)
+    try:
+        answer = answer_query(person_cells_from_frame(frame, query, "frame"), request, book)
+    finally:
+        book.close()
+    rows = [
+        {**dict(zip(answer.dims, c.key, strict=True)), "value": c.value, "flag": c.flag}
+        for c in answer.cells
+    ]
+    return pd.DataFrame(rows, columns=[*answer.dims, "value", "flag"])
 
 
 def _serialise(answer: AggregationAnswer) -> dict[str, Any]:

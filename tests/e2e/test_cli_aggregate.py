@@ -165,3 +165,30 @@ def test_the_research_extract_is_pseudonymised_and_k_anonymous(tmp_path: Path) -
     manifest = json.loads((tmp_path / "extract.csv.manifest.json").read_text())
     assert manifest["verified_k_by_pycanon"] >= 10
     assert "rows removed" in result.stderr
+
+
+@pytest.mark.postgres
+def test_a_postgresql_table_is_grouped_in_the_database(tmp_path: Path, postgres_url: str) -> None:
+    import psycopg
+
+    records = write_records(tmp_path / "records.csv")
+    frame = pd.read_csv(records, dtype=str)
+    table = f"cpd_e2e_aggregate_{os.getpid()}"
+    with psycopg.connect(postgres_url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (person_id text, school text, rag text, hours int)")
+        with cur.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in frame[["person_id", "school", "rag", "hours"]].itertuples(index=False):
+                copy.write_row(row)
+        conn.commit()
+    try:
+        common = ["--by", "school,rag", "--margins", "--measure", "sum:hours", "--policy", "k:5"]
+        from_file = cpd(
+            "aggregate", "--input", str(records), *common, "--requester", "f", cwd=tmp_path
+        )
+        url = f"{postgres_url}?table={table}"
+        from_sql = cpd("aggregate", "--input", url, *common, "--requester", "p", cwd=tmp_path)
+        assert from_sql.returncode == 0, from_sql.stderr
+        assert from_sql.stdout == from_file.stdout
+    finally:
+        with psycopg.connect(postgres_url) as conn:
+            conn.execute(f"DROP TABLE {table}")

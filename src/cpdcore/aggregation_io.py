@@ -234,21 +234,27 @@ class SqlTableSource:
             return self._sqlite(query)
         return self._postgres(query)
 
-    def _select(self, query: AggregateQuery, text: str, quote: Any, literal: Any) -> str:
-        by = [f"{text.format(quote(c))}" for c in query.by]
+    def _select(
+        self, query: AggregateQuery, as_text: str, quote: Any, literal: Any, *, sqlite: bool
+    ) -> str:
+        """The per-person GROUP BY; ``as_text`` casts a column to text (``{}::text``)."""
+
+        def text(column: str | None) -> str:
+            return as_text.format(quote(column))
+
         measure = query.measure
         total = "0.0"
-        matched = "false" if text.startswith("CAST") is False else "0"
+        matched = "0" if sqlite else "false"
         if measure.kind in (MeasureKind.SUM, MeasureKind.MEAN):
             total = f"COALESCE(SUM({quote(measure.column)}), 0.0)"
         if measure.kind is MeasureKind.PCT:
-            compare = f"{text.format(quote(measure.column))} = {literal(measure.value)}"
-            matched = f"BOOL_OR({compare})" if not text.startswith("CAST") else f"MAX({compare})"
-        where = " AND ".join(f"{text.format(quote(k))} = {literal(v)}" for k, v in query.where)
+            compare = f"{text(measure.column)} = {literal(measure.value)}"
+            matched = f"MAX({compare})" if sqlite else f"BOOL_OR({compare})"
+        where = " AND ".join(f"{text(k)} = {literal(v)}" for k, v in query.where)
+        columns = ", ".join(text(c) for c in (*query.by, PERSON_COLUMN))
         groups = ", ".join(str(i + 1) for i in range(len(query.by) + 1))
         return (
-            f"SELECT {', '.join(by)}, {text.format(quote(PERSON_COLUMN))}, COUNT(*), "
-            f"{total}, {matched} FROM {quote(self.table)}"
+            f"SELECT {columns}, COUNT(*), {total}, {matched} FROM {quote(self.table)}"
             + (f" WHERE {where}" if where else "")
             + f" GROUP BY {groups}"
         )
@@ -267,7 +273,7 @@ class SqlTableSource:
             def literal(value: str | None) -> str:
                 return str(sql.Literal(value).as_string(conn))
 
-            statement = self._select(query, "{}::text", quote, literal)
+            statement = self._select(query, "{}::text", quote, literal, sqlite=False)
             buffer = io.BytesIO()
             with conn.cursor() as cur, cur.copy(f"COPY ({statement}) TO STDOUT") as copy:
                 for chunk in copy:
@@ -312,7 +318,7 @@ class SqlTableSource:
             def literal(value: str | None) -> str:
                 return "'" + (value or "").replace("'", "''") + "'"
 
-            statement = self._select(query, "CAST({} AS TEXT)", quote, literal)
+            statement = self._select(query, "CAST({} AS TEXT)", quote, literal, sqlite=True)
             rows = conn.execute(statement).fetchall()
         finally:
             conn.close()

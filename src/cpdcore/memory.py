@@ -32,7 +32,10 @@ from cpdcore.domain.media import (
 )
 from cpdcore.domain.organisation import Trust
 from cpdcore.domain.roster import (
+    FeedMode,
+    LineManagementRow,
     MisClass,
+    MisDataset,
     MisOrg,
     MisStaff,
     OutcomeWeek,
@@ -452,6 +455,8 @@ class InMemoryMisSource:
     media_consent_: list[PupilMediaConsent] = attrs.field(factory=list)
     outcomes_: list[OutcomeWeek] = attrs.field(factory=list)
     url: str = "memory://"
+    line_management_: list[LineManagementRow] = attrs.field(factory=list)
+    modes_: dict[MisDataset, FeedMode] = attrs.field(factory=dict)
 
     def orgs(self) -> Iterator[MisOrg]:
         """The trust and its schools."""
@@ -485,6 +490,14 @@ class InMemoryMisSource:
                 and (since is None or o.week_start >= since)
             ]
         )
+
+    def line_management(self) -> Iterator[LineManagementRow]:
+        """Who appraises whom, per academic year."""
+        return iter(self.line_management_)
+
+    def modes(self) -> Mapping[MisDataset, FeedMode]:
+        """Every dataset is a full snapshot unless ``modes_`` says otherwise."""
+        return dict(self.modes_)
 
 
 class RecordingAuditSink:

@@ -23,7 +23,10 @@ from cpdcore.domain.audit import AuditEntry
 from cpdcore.domain.identifiers import MediaId, SchoolId, TrustId
 from cpdcore.domain.media import MediaInfo, MediaKind
 from cpdcore.domain.roster import (
+    FeedMode,
+    LineManagementRow,
     MisClass,
+    MisDataset,
     MisOrg,
     MisStaff,
     OutcomeWeek,
@@ -294,6 +297,19 @@ class MisSource(Protocol):
         self, *, school_sourced_id: str | None = None, since: date | None = None
     ) -> Iterator[OutcomeWeek]:
         """Weekly behaviour/rewards/homework aggregates per class or year group."""
+        ...
+
+    def line_management(self) -> Iterator[LineManagementRow]:
+        """Who appraises whom in which academic year (kept beside the roster)."""
+        ...
+
+    def modes(self) -> Mapping[MisDataset, FeedMode]:
+        """How each dataset is delivered: a full snapshot, changes only, or not at all.
+
+        A dataset missing from the mapping is a full snapshot (``FeedMode.BULK``). The
+        import use case reads it to decide what an unlisted record means: gone (bulk) or
+        untouched (delta, absent).
+        """
         ...
 
 

@@ -37,4 +37,5 @@ class TestInMemoryMisSource(MisSourceConformance):
             links_=list(sample.links),
             media_consent_=list(sample.media_consent),
             outcomes_=list(sample.outcomes),
+            line_management_=list(sample.line_management),
         )

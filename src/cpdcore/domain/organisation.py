@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from cpdcore.domain.identifiers import DepartmentId, SchoolId, StaffId, TrustId
+from cpdcore.domain.roster import MisStaffRole
 from cpdcore.errors import ValidationError
 
 __all__ = [
@@ -116,6 +117,9 @@ class StaffMember:
     active: bool = True
     sourced_id: str | None = None
     """The person's ``sourcedId`` in the school's MIS, when imported from one."""
+    mis_roles: tuple[MisStaffRole, ...] = ()
+    """The roles the MIS lists, in its own vocabulary (e.g. OneRoster's ``teacher``);
+    :attr:`roles` holds what they mean in cpdcore."""
     version: int = 0
 
     @property

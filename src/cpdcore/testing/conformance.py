@@ -29,7 +29,10 @@ from cpdcore.domain.organisation import (
     Trust,
 )
 from cpdcore.domain.roster import (
+    FeedMode,
+    LineManagementRow,
     MisClass,
+    MisDataset,
     MisOrg,
     MisOrgKind,
     MisStaff,
@@ -461,6 +464,7 @@ class MisSample:
     links: tuple[TeacherClassLink, ...]
     media_consent: tuple[PupilMediaConsent, ...]
     outcomes: tuple[OutcomeWeek, ...]
+    line_management: tuple[LineManagementRow, ...] = ()
 
 
 def sample_mis() -> MisSample:
@@ -512,7 +516,14 @@ def sample_mis() -> MisSample:
         OutcomeWeek("org-n", "year", "9", date(2026, 9, 7), 180, 12, 300, 10, 1500),
         OutcomeWeek("org-s", "class", "c3", date(2026, 9, 14), 24, 0, 55, 1, 20),
     )
-    return MisSample((trust, north, south), staff, classes, links, consent, outcomes)
+    line_management = (
+        LineManagementRow("u1", "u3", "2026-27"),
+        LineManagementRow("u2", "u3", "2026-27"),
+        LineManagementRow("u4", "u2", "2026-27"),
+    )
+    return MisSample(
+        (trust, north, south), staff, classes, links, consent, outcomes, line_management
+    )
 
 
 class MisSourceConformance:
@@ -581,3 +592,17 @@ class MisSourceConformance:
         )
         assert {o.group_id for o in mis_source.outcomes(school_sourced_id="org-s")} == {"c3"}
         assert {o.group_id for o in mis_source.outcomes(since=date(2026, 9, 10))} == {"c3"}
+
+    def test_line_management(self, mis_source: MisSource, sample: MisSample) -> None:
+        def key(row: LineManagementRow) -> tuple[str, str, str]:
+            return (row.appraisee_sourced_id, row.appraiser_sourced_id, row.academic_year)
+
+        assert sorted(map(key, mis_source.line_management())) == sorted(
+            map(key, sample.line_management)
+        )
+
+    def test_modes_say_every_served_dataset_is_delivered(self, mis_source: MisSource) -> None:
+        modes = mis_source.modes()
+        assert all(isinstance(d, MisDataset) and isinstance(m, FeedMode) for d, m in modes.items())
+        for dataset in (MisDataset.ORGS, MisDataset.STAFF, MisDataset.CLASSES):
+            assert modes.get(dataset, FeedMode.BULK) is FeedMode.BULK

@@ -16,6 +16,21 @@ lists the rules that fired, with the data they read and the threshold they used.
 """
 
 from cpdcore.domain.rag.assessment import RagStatus, assess, assess_facts, facts_for, phase_on
+from cpdcore.domain.rag.history import (
+    RagTransition,
+    TimelineSpan,
+    event_name,
+    timeline,
+    transitions,
+)
+from cpdcore.domain.rag.overrides import (
+    EffectiveRag,
+    RagOverride,
+    active_override,
+    check_override,
+    effective_status,
+    override_problems,
+)
 from cpdcore.domain.rag.pacing import (
     CriterionProgress,
     SchoolDayIndex,
@@ -45,6 +60,17 @@ __all__ = [
     "DEFAULT_POLICY",
     "CriterionProgress",
     "Effect",
+    "EffectiveRag",
+    "RagOverride",
+    "RagTransition",
+    "TimelineSpan",
+    "active_override",
+    "check_override",
+    "effective_status",
+    "event_name",
+    "override_problems",
+    "timeline",
+    "transitions",
     "RagColour",
     "RagFacts",
     "RagPolicy",

@@ -25,6 +25,7 @@ from cpdcore.services.cpd_record import CpdRecordUseCases
 from cpdcore.services.evidence import EvidenceUseCases
 from cpdcore.services.organisation import OrganisationUseCases
 from cpdcore.services.reports import ReportUseCases
+from cpdcore.services.roster import RosterUseCases
 
 __all__ = ["ActingCpd", "Cpd"]
 
@@ -38,6 +39,7 @@ class ActingCpd(
     CpdRecordUseCases,
     ReportUseCases,
     AggregationUseCases,
+    RosterUseCases,
 ):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""
 

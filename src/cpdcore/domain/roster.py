@@ -33,13 +33,14 @@ __all__ = [
     "OutcomeWeek",
     "PupilMediaConsent",
     "RosterImportSummary",
+    "StaffRosterRow",
     "TeacherClassLink",
     "TeachingLink",
 ]
 
 
 def _where() -> str:
-    return attrs.field(default="", eq=False, repr=False)  # type: ignore[no-any-return]
+    return attrs.field(default="", eq=False, repr=False)
 
 
 class MisOrgKind(enum.Enum):
@@ -279,3 +280,22 @@ class RosterImportSummary:
     def changed(self) -> bool:
         """True if the import wrote anything."""
         return any(c.changed for _d, c in self.counts)
+
+
+@attrs.frozen
+class StaffRosterRow:
+    """One line of the staff roster export: a person at one school (or the trust)."""
+
+    sourced_id: str
+    school_sourced_id: str
+    given_name: str
+    family_name: str
+    email: str
+    roles: tuple[str, ...]
+    """Roles held there, in the MIS vocabulary, sorted."""
+    active: bool
+
+    @property
+    def sort_key(self) -> tuple[str, str, str, str]:
+        """Export order: school, family name, given name, sourced id."""
+        return (self.school_sourced_id, self.family_name, self.given_name, self.sourced_id)

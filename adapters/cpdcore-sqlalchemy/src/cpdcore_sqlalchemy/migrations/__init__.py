@@ -1,0 +1,1 @@
+"""Alembic migrations of cpdcore-sqlalchemy (run through :mod:`cpdcore_sqlalchemy.schema`)."""

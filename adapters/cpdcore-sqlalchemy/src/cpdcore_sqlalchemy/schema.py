@@ -1,0 +1,116 @@
+"""Engines and schema versions: connecting, SQLite settings, Alembic upgrades and downgrades.
+
+The migrations live inside the package (``cpdcore_sqlalchemy/migrations``) and are run
+through Alembic's Python API, so operators need no ``alembic.ini``: ``cpd db upgrade``
+calls :func:`upgrade`. The version is kept in the table ``cpd_schema_version``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from cpdcore.errors import ConfigurationError
+from cpdcore_sqlalchemy.urls import engine_url, redacted
+
+__all__ = [
+    "VERSION_TABLE",
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "make_engine",
+    "upgrade",
+]
+
+VERSION_TABLE = "cpd_schema_version"
+"""Alembic's version table for cpdcore (named so it never clashes with a host's own)."""
+
+SCRIPT_LOCATION = "cpdcore_sqlalchemy:migrations"
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite writer waits for another writer's commit before giving up."""
+
+
+def _sqlite_settings(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        # WAL lets readers carry on while one writer commits; foreign keys are off in
+        # SQLite unless asked for on every connection.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str, **options: Any) -> sa.Engine:
+    """An engine for a cpdcore store URL (see :mod:`cpdcore_sqlalchemy.urls`).
+
+    SQLite connections run in WAL mode with foreign keys on; PostgreSQL and MariaDB run at
+    READ COMMITTED, the level the optimistic-locking updates are written for.
+    """
+    target = engine_url(url)
+    backend = target.get_backend_name()
+    if backend == "sqlite":
+        engine = sa.create_engine(target, **options)
+        sa.event.listen(engine, "connect", _sqlite_settings)
+        return engine
+    options.setdefault("isolation_level", "READ COMMITTED")
+    options.setdefault("pool_pre_ping", True)
+    return sa.create_engine(target, **options)
+
+
+def alembic_config(connection: sa.Connection) -> Config:
+    """An Alembic configuration running the packaged migrations on ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version of the adapter."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if head is None:
+        raise ConfigurationError("cpdcore-sqlalchemy ships no migrations; reinstall it")
+    return head
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The schema version of the database (``None`` for an empty database)."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
+
+
+def upgrade(engine: sa.Engine, revision: str = "head") -> None:
+    """Migrate the database up to ``revision`` (default: the newest)."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: sa.Engine, revision: str = "-1") -> None:
+    """Migrate the database down to ``revision`` (``-1``: one step; ``base``: empty)."""
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def require_current(engine: sa.Engine, url: str) -> None:
+    """Raise ``ConfigurationError`` unless the database is at :func:`head_revision`."""
+    found = current_revision(engine)
+    head = head_revision()
+    if found != head:
+        state = "has no cpdcore schema" if found is None else f"is at schema version {found}"
+        raise ConfigurationError(
+            f"the database {redacted(url)} {state}, but this cpdcore-sqlalchemy needs {head}; "
+            f"run: cpd db upgrade --db {redacted(url)}"
+        )

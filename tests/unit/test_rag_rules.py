@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
+from typing import Any
 
+import attrs
 import pytest
 
 from cpdcore.domain.cycles import AppraisalCycle, CyclePhase
@@ -34,15 +37,25 @@ from cpdcore.domain.objectives import (
 from cpdcore.domain.progress import ProgressUpdate
 from cpdcore.domain.rag import (
     DEFAULT_POLICY,
+    Effect,
     RagColour,
+    RagFacts,
+    RagOverride,
     RagPolicy,
     RagRule,
     RagStatus,
+    RuleOutcome,
     SchoolDayIndex,
     SchoolDays,
     WeekdayCalendar,
+    active_override,
     assess,
+    effective_status,
+    override_problems,
+    timeline,
+    transitions,
 )
+from cpdcore.errors import ConfigurationError, ValidationError
 
 T = TrustId("t")
 S = SchoolId("s")
@@ -489,3 +502,253 @@ def test_not_started_before_monitoring_agreement_or_the_start(
     assert result.colour is RagColour.NOT_STARTED
     assert result.decided_by == ("not_started",)
     assert reason in result.explanation[0]
+
+
+# --------------------------------------------------------------------------------------
+# Plugin rules, the policy, overrides and the timeline
+# --------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Says:
+    """A plugin rule that always says the same thing."""
+
+    name: str
+    effect: Effect
+    colour: RagColour | None = None
+
+    def evaluate(self, facts: RagFacts) -> RuleOutcome | None:
+        return RuleOutcome(self.effect, f"{self.name} says {self.effect.value}", self.colour)
+
+
+GREEN_CASE = (objective(), two_points("60"))  # GREEN from the built-in rules
+
+
+def test_a_plugin_rule_may_worsen_and_is_named_in_the_explanation() -> None:
+    result = status(*GREEN_CASE, rules=[Says("no_cpd_logged", Effect.WORSEN, RagColour.AMBER)])
+    assert result.colour is RagColour.AMBER
+    assert result.decided_by == ("progress_pace", "no_cpd_logged")
+
+
+def test_a_plugin_rule_cannot_improve_unless_the_policy_allows_it() -> None:
+    rule = Says("coach_says_fine", Effect.IMPROVE, RagColour.GREEN)
+    obj, progress = objective(), two_points("30")  # AMBER
+    refused = status(obj, progress, rules=[rule])
+    assert refused.colour is RagColour.AMBER
+    assert "does not let this rule improve" in refused.explanation[-1]
+    assert "coach_says_fine" not in refused.decided_by
+    allowed = status(
+        obj, progress, rules=[rule], policy=RagPolicy(may_improve=("coach_says_fine",))
+    )
+    assert allowed.colour is RagColour.GREEN
+    assert allowed.decided_by[-1] == "coach_says_fine"
+
+
+def test_worsening_wins_over_improving_whatever_the_names_or_installation_order() -> None:
+    rules = [
+        Says("a_worsens", Effect.WORSEN, RagColour.RED),
+        Says("z_improves", Effect.IMPROVE, RagColour.BLUE),
+        Says("m_notes", Effect.NOTE),
+    ]
+    policy = RagPolicy(may_improve=("*",))
+    results = {status(*GREEN_CASE, rules=order, policy=policy) for order in (rules, rules[::-1])}
+    assert len(results) == 1
+    (result,) = results
+    assert result.colour is RagColour.RED
+    assert [r.rule for r in result.results] == [
+        "progress_pace",
+        "z_improves",
+        "a_worsens",
+        "m_notes",
+    ]
+
+
+def test_a_disabled_plugin_rule_does_not_run() -> None:
+    rule = Says("strict", Effect.WORSEN, RagColour.RED)
+    policy = RagPolicy(disabled_rules=("strict",))
+    assert status(*GREEN_CASE, rules=[rule], policy=policy).colour is RagColour.GREEN
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ([Says("x", Effect.NOTE), Says("x", Effect.NOTE)], "two RAG rules are named 'x'"),
+        ([Says("complete", Effect.NOTE)], "name of a built-in rule"),
+        ([Says("x", Effect.SET, RagColour.RED)], "only built-in rules use"),
+        ([Says("x", Effect.WORSEN)], "accepted colours"),
+        ([Says("x", Effect.WORSEN, RagColour.NOT_STARTED)], "accepted colours"),
+    ],
+)
+def test_misbehaving_plugin_rules_are_configuration_errors(rules: list[Says], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        status(*GREEN_CASE, rules=rules)
+
+
+def test_a_failing_plugin_rule_is_named() -> None:
+    class Broken:
+        name = "broken"
+
+        def evaluate(self, facts: RagFacts) -> RuleOutcome | None:
+            raise ZeroDivisionError("oops")
+
+    with pytest.raises(ConfigurationError, match="'broken' failed on objective 'o'"):
+        status(*GREEN_CASE, rules=[Broken()])
+
+
+def test_plugin_rules_do_not_run_before_monitoring() -> None:
+    rule = Says("strict", Effect.WORSEN, RagColour.RED)
+    result = status(*GREEN_CASE, rules=[rule], phase=CyclePhase.OBJECTIVE_SETTING)
+    assert result.colour is RagColour.NOT_STARTED
+
+
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"green_margin": Decimal("1.5")}, "green_margin"),
+        ({"amber_margin": Decimal("-0.1")}, "amber_margin"),
+        ({"green_margin": Decimal("0.3")}, "green_margin"),  # wider than amber
+        ({"quiet_days": 0}, "quiet_days"),
+        ({"max_override_days": 400}, "max_override_days"),
+        ({"min_progress_points": 0}, "min_progress_points"),
+        ({"quiet_phases": ("monitoring", "summer")}, "quiet_phases[1]"),
+        ({"may_improve": ("",)}, "may_improve[0]"),
+    ],
+)
+def test_a_policy_out_of_range_names_the_field(fields: dict[str, Any], where: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        RagPolicy(**fields)
+    assert caught.value.where == where
+
+
+def test_policy_limits_are_accepted_at_their_edges() -> None:
+    policy = RagPolicy(
+        green_margin=Decimal(0), amber_margin=Decimal(1), quiet_days=1, max_override_days=366
+    )
+    assert policy.quiet_phases == (CyclePhase.MONITORING,)
+
+
+def an_override(
+    colour: RagColour = RagColour.GREEN,
+    starts_on: date = HALFWAY,
+    expires_on: date = HALFWAY + timedelta(days=30),
+    ended_on: date | None = None,
+    oid: str = "ov1",
+) -> RagOverride:
+    return RagOverride(
+        id=oid,
+        trust_id=T,
+        school_id=S,
+        objective_id=ObjectiveId("o"),
+        appraisee_id=StaffId("amy"),
+        colour=colour,
+        reason="Observation on 12 Nov showed hinge questions in use",
+        starts_on=starts_on,
+        expires_on=expires_on,
+        set_by="apr",
+        set_at=AT,
+        ended_on=ended_on,
+    )
+
+
+@pytest.mark.parametrize(("days", "accepted"), [(0, True), (90, True), (91, False), (-1, False)])
+def test_an_override_lasts_at_most_90_days(days: int, accepted: bool) -> None:
+    problems = override_problems(
+        RagColour.GREEN, "reason", HALFWAY, HALFWAY + timedelta(days=days), DEFAULT_POLICY
+    )
+    assert (not problems) is accepted
+    if not accepted:
+        assert problems[0].where == "expires_on"
+
+
+def test_an_override_needs_a_reason_and_a_colour_on_the_scale() -> None:
+    problems = override_problems(RagColour.NOT_STARTED, "  ", HALFWAY, HALFWAY, DEFAULT_POLICY)
+    assert [p.where for p in problems] == ["colour", "reason"]
+
+
+@pytest.mark.parametrize(
+    ("on", "colour", "overridden"),
+    [
+        (HALFWAY - timedelta(days=1), RagColour.AMBER, False),
+        (HALFWAY, RagColour.GREEN, True),
+        (HALFWAY + timedelta(days=30), RagColour.GREEN, True),  # the expiry day still counts
+        (HALFWAY + timedelta(days=31), RagColour.AMBER, False),  # then the computed returns
+    ],
+)
+def test_an_override_sits_beside_the_computed_status_until_it_expires(
+    on: date, colour: RagColour, overridden: bool
+) -> None:
+    computed = status(objective(), two_points("20", on), on=on)
+    assert computed.colour in (RagColour.AMBER, RagColour.RED)
+    shown = effective_status(computed, [an_override()])
+    assert shown.overridden is overridden
+    assert shown.computed is computed
+    if overridden:
+        assert shown.colour is colour
+    else:
+        assert shown.colour is computed.colour
+
+
+def test_an_override_ended_early_stops_on_that_day() -> None:
+    ended = an_override(ended_on=HALFWAY + timedelta(days=3))
+    assert ended.active_on(HALFWAY + timedelta(days=2))
+    assert not ended.active_on(HALFWAY + timedelta(days=3))
+    assert not ended.expired_by(HALFWAY + timedelta(days=40))
+
+
+def test_the_latest_of_overlapping_overrides_is_in_force() -> None:
+    first = an_override(RagColour.GREEN, oid="a")
+    second = attrs.evolve(an_override(RagColour.RED, oid="b"), set_at=AT + timedelta(hours=1))
+    assert active_override([second, first], HALFWAY) is second
+
+
+def test_the_timeline_is_recomputed_day_by_day_with_transitions_and_overrides() -> None:
+    obj = objective(milestones=[Milestone("Observation", date(2026, 11, 2), "m1")])
+    progress = [
+        update("0", START),
+        update("20", date(2026, 10, 5)),
+        update("45", date(2026, 11, 9)),
+    ]
+    override = an_override(
+        RagColour.GREEN, starts_on=date(2026, 11, 10), expires_on=date(2026, 11, 12)
+    )
+    spans = timeline(
+        obj,
+        progress,
+        [],
+        cycle(),
+        WEEKDAYS,
+        DEFAULT_POLICY,
+        date(2026, 10, 1),
+        date(2026, 11, 20),
+        overrides=[override],
+    )
+    assert spans[0].starts_on == date(2026, 10, 1)
+    assert spans[-1].ends_on == date(2026, 11, 20)
+    assert all(b.starts_on == a.ends_on + timedelta(days=1) for a, b in pairwise(spans))
+    on_override = [s for s in spans if s.override_id == "ov1"]
+    assert [(s.starts_on, s.ends_on) for s in on_override] == [
+        (date(2026, 11, 10), date(2026, 11, 12))
+    ]
+    changes = transitions(spans)
+    assert changes, "the milestone falling overdue changes the colour"
+    for change in changes:
+        assert change.before is not change.after
+        assert change.event == f"rag.turned_{change.after.value}"
+    # recomputing a single day gives the colour the timeline shows for it
+    for span in spans:
+        again = status(obj, progress, on=span.starts_on)
+        assert again == span.first
+    assert (
+        timeline(
+            obj,
+            progress,
+            [],
+            cycle(),
+            WEEKDAYS,
+            DEFAULT_POLICY,
+            date(2026, 10, 1),
+            date(2026, 11, 20),
+            overrides=[override],
+        )
+        == spans
+    )

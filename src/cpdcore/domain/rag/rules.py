@@ -110,7 +110,7 @@ class RuleOutcome:
     effect: Effect
     message: str
     colour: RagColour | None = None
-    inputs: Mapping[str, str] = attrs.field(factory=dict)
+    inputs: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     threshold: str = ""
 
 
@@ -122,7 +122,9 @@ class RuleResult:
     effect: Effect
     colour: RagColour | None
     message: str
-    inputs: Mapping[str, str]
+    inputs: Mapping[str, str] = attrs.field(hash=False)
+    """The data the rule read (left out of the hash, which stays usable: equal results
+    still hash alike)."""
     threshold: str
     before: RagColour | None
     """The status before this rule (``None`` for the first rule applied)."""

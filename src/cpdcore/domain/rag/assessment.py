@@ -216,7 +216,7 @@ def facts_for(  # noqa: PLR0917 (the issue's signature: the seven inputs of a st
         milestones=_milestones(terms, objective, as_of),
         school_days_elapsed=elapsed,
         school_days_total=total,
-        expected=expected_from(elapsed, total, as_of >= terms.due_on),
+        expected=expected_from(elapsed, total),
         actual=actual_progress(criteria),
         last_activity=max(dates) if dates else None,
     )

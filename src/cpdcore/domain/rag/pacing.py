@@ -123,17 +123,17 @@ def school_days_gone(
 def expected_progress(calendar: SchoolDays, starts_on: date, due_on: date, as_of: date) -> Decimal:
     """The share of the school days from ``starts_on`` to ``due_on`` gone by ``as_of`` (0..1).
 
-    A period with no school days at all is expected to be complete once ``as_of`` reaches
-    ``due_on`` and not before.
+    A period with no school days at all expects no progress (0) on any day: nobody is
+    expected to progress in a holiday, and the ``past_deadline`` rule judges it once due.
     """
     elapsed, total = school_days_gone(calendar, starts_on, due_on, as_of)
-    return expected_from(elapsed, total, as_of >= due_on)
+    return expected_from(elapsed, total)
 
 
-def expected_from(elapsed: int, total: int, due: bool) -> Decimal:
-    """``elapsed / total`` as a decimal; with no school days, 1 once due and 0 before."""
+def expected_from(elapsed: int, total: int) -> Decimal:
+    """``elapsed / total`` as a decimal; 0 when the period has no school days."""
     if total == 0:
-        return ONE if due else ZERO
+        return ZERO
     if elapsed == total:
         return ONE
     return Decimal(elapsed) / Decimal(total)

@@ -20,6 +20,7 @@ from cpdcore.plugins import make_plugin_manager, resolve
 from cpdcore.ports import AuditSink, Clock, MediaStore, MisSource, Storage
 from cpdcore.services.aggregation import AggregationUseCases
 from cpdcore.services.appraisal import AppraisalUseCases
+from cpdcore.services.consent import ConsentUseCases
 from cpdcore.services.context import Adapters
 from cpdcore.services.cpd_record import CpdRecordUseCases
 from cpdcore.services.evidence import EvidenceUseCases
@@ -40,6 +41,7 @@ class ActingCpd(
     ReportUseCases,
     AggregationUseCases,
     RosterUseCases,
+    ConsentUseCases,
 ):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""
 

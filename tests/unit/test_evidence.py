@@ -89,7 +89,9 @@ def test_linking_and_unlinking_keeps_history() -> None:
 
 def test_only_marked_items_are_released_for_appraisal() -> None:
     assert not released_for_appraisal(item())
-    assert released_for_appraisal(item(appraisal_evidence=True))
+    assert released_for_appraisal(item(appraisal_evidence=True, purpose=EvidencePurpose.FORMAL))
+    # A developmental item needs its owner's consent for the item, not just the flag.
+    assert not released_for_appraisal(item(appraisal_evidence=True))
 
 
 @given(

@@ -9,7 +9,7 @@ import pytest
 
 from cpdcore.domain.cpd_activities import CpdActivity, CpdKind
 from cpdcore.domain.cycles import AppraisalCycle
-from cpdcore.domain.evidence import Evidence, EvidenceKind, released_for_appraisal
+from cpdcore.domain.evidence import Evidence, EvidenceKind, EvidencePurpose, released_for_appraisal
 from cpdcore.domain.identifiers import CycleId, EvidenceId, ObjectiveId, SchoolId, StaffId, TrustId
 from cpdcore.domain.objectives import (
     ObjectiveCategory,
@@ -84,6 +84,7 @@ def item(n: int, kind: EvidenceKind, day: date, released: bool) -> Evidence:
         recorded_at=AT,
         text="x",
         standards=(TeachersStandard.TS3,),
+        purpose=EvidencePurpose.FORMAL,
         appraisal_evidence=released,
     )
 

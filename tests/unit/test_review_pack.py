@@ -13,7 +13,7 @@ from cpdcore import Actor, Cpd, PermissionDenied, Role, RoleAssignment
 from cpdcore.app import ActingCpd
 from cpdcore.clocks import FixedClock
 from cpdcore.domain.cycles import AppraisalCycle, CyclePhase, default_windows
-from cpdcore.domain.evidence import Evidence, EvidenceKind
+from cpdcore.domain.evidence import Evidence, EvidenceKind, EvidencePurpose
 from cpdcore.domain.identifiers import CycleId, EvidenceId, SchoolId, StaffId, TrustId
 from cpdcore.domain.objectives import (
     MeasureUnit,
@@ -56,6 +56,7 @@ def evidence(n: int, released: bool) -> Evidence:
         captured_on=date(2026, 10, 1),
         recorded_at=AT,
         text=f"text {n}",
+        purpose=EvidencePurpose.FORMAL,
         appraisal_evidence=released,
     )
 

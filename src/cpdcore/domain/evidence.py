@@ -13,10 +13,12 @@ call it, so that the consent rules can later replace its body in one place.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import attrs
 
+from cpdcore.domain.consent import Audience, ConsentRecord, ItemKind, ItemRef, Purpose, find_consent
 from cpdcore.domain.identifiers import EvidenceId, MediaId, ObjectiveId, SchoolId, StaffId, TrustId
 from cpdcore.domain.standards import TeachersStandard
 from cpdcore.domain.timestamps import aware_utc
@@ -106,7 +108,8 @@ class Evidence:
     standards: tuple[TeachersStandard, ...] = ()
     link_history: tuple[LinkChange, ...] = ()
     appraisal_evidence: bool = False
-    """Released by the owner for use in appraisal (replaced by consent records later)."""
+    """Filed as appraisal evidence. It releases a *formal* item by itself; a developmental
+    item is released only by its owner's consent (see :func:`released_for_appraisal`)."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -145,13 +148,41 @@ def evidence_problems(evidence: Evidence) -> list[Problem]:
     return problems
 
 
-def released_for_appraisal(evidence: Evidence) -> bool:
-    """True if the item may appear in appraisal (review packs, appraisal RAG).
+def released_for_appraisal(
+    evidence: Evidence,
+    consents: Iterable[ConsentRecord] | None = None,
+    as_of: datetime | None = None,
+) -> bool:
+    """True if the item is part of its owner's appraisal record (review packs, appraisal RAG).
 
-    The single decision point: today the owner's release flag; the consent work replaces
-    this body with a check of consent records without changing any caller.
+    The single decision point. A formal item filed as appraisal evidence
+    (``appraisal_evidence``) is. Otherwise the owner must have an active
+    ``APPRAISAL_EVIDENCE`` consent among ``consents`` at ``as_of`` for their appraiser or
+    school leaders; a developmental item needs one *for this item* (the developmental
+    firewall: a category consent never counts, and neither does the flag alone). Without
+    ``consents`` and ``as_of`` only filed formal items are released (fail closed). Who may
+    read a released item is decided by :func:`cpdcore.domain.access.can`.
     """
-    return evidence.appraisal_evidence
+    formal = evidence.purpose is EvidencePurpose.FORMAL
+    if formal and evidence.appraisal_evidence:
+        return True
+    if consents is None or as_of is None:
+        return False
+    records = tuple(consents)
+    item = ItemRef(ItemKind.EVIDENCE, evidence.id)
+    return any(
+        find_consent(
+            records,
+            subject_id=evidence.owner_id,
+            item=item,
+            purpose=Purpose.APPRAISAL_EVIDENCE,
+            audience=audience,
+            as_of=as_of,
+            item_specific=not formal,
+        )
+        is not None
+        for audience in (Audience.LINE_MANAGER, Audience.SCHOOL_LEADERS)
+    )
 
 
 def set_released(evidence: Evidence, released: bool) -> Evidence:

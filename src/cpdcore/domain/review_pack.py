@@ -11,7 +11,7 @@ decides that itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -256,8 +256,13 @@ def build_review_pack(
     comments: Iterable[ReviewComment],
     sip_priorities: Mapping[str, SipPriority],
     names: Mapping[str, str],
+    released: Callable[[Evidence], bool] = released_for_appraisal,
 ) -> ReviewPack:
     """Collate a review pack; drafts and unreleased evidence are left out.
+
+    ``released`` decides which evidence is appraisal evidence for this pack; the use case
+    passes the consent-aware predicate
+    :func:`cpdcore.services.consent.appraisal_evidence_filter` for the reader.
 
     ``names`` maps staff ids to display names for authors; unknown ids are shown as is.
     Comments from a later stage than ``stage`` are left out (a mid-year pack never shows
@@ -265,7 +270,7 @@ def build_review_pack(
     """
     updates = list(progress)
     released = sorted(
-        (e for e in evidence if e.owner_id == appraisee_id and released_for_appraisal(e)),
+        (e for e in evidence if e.owner_id == appraisee_id and released(e)),
         key=lambda e: (e.captured_on, e.id),
     )
     stages = {ReviewStage.MID_YEAR} if stage is ReviewStage.MID_YEAR else set(ReviewStage)

@@ -4,8 +4,9 @@ An item belongs to its owner (whose practice it shows). The owner logs any kind;
 colleague at one of the owner's schools may log an observation note or peer feedback
 about them, recorded as its author. Only the owner links, unlinks and releases items for
 appraisal; the owner's current appraiser may mark a *formal* observation note they write
-as appraisal evidence. Other readers see released items only, decided by
-:func:`~cpdcore.domain.evidence.released_for_appraisal`.
+as appraisal evidence. Other readers see released items only, decided by the consent
+policy (:func:`cpdcore.services.consent.appraisal_evidence_filter`); releasing a
+developmental item records the owner's ``APPRAISAL_EVIDENCE`` consent for it.
 """
 
 from __future__ import annotations
@@ -19,21 +20,19 @@ from cpdcore.domain.evidence import (
     EvidenceKind,
     EvidencePurpose,
     link,
-    released_for_appraisal,
     set_released,
     unlink,
 )
 from cpdcore.domain.identifiers import EvidenceId, MediaId, ObjectiveId, SchoolId, StaffId
 from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.objectives import Objective
-from cpdcore.domain.organisation import Role, StaffMember
+from cpdcore.domain.organisation import StaffMember
 from cpdcore.domain.standards import TeachersStandard, parse_standard, parse_standards
 from cpdcore.errors import PermissionDenied, Problem, ValidationError
+from cpdcore.services.consent import appraisal_evidence_filter, record_release
 from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
 
 __all__ = ["EvidenceUseCases"]
-
-_LEADERS = frozenset({Role.SCHOOL_LEADER, Role.TRUST_LEADER})
 
 
 class EvidenceUseCases(UseCases):
@@ -101,6 +100,8 @@ class EvidenceUseCases(UseCases):
                     appraisal_evidence=appraisal_evidence,
                 )
             )
+            if appraisal_evidence:
+                record_release(tx, evidence, released=True)
             tx.audit(
                 "evidence.logged",
                 "Evidence",
@@ -153,6 +154,7 @@ class EvidenceUseCases(UseCases):
             if evidence.appraisal_evidence == released:
                 return evidence
             stored = tx.repo(Evidence).update(set_released(evidence, released))
+            record_release(tx, stored, released)
             action = "evidence.released" if released else "evidence.withheld"
             tx.audit(
                 action,
@@ -173,6 +175,13 @@ class EvidenceUseCases(UseCases):
                     f"evidence {evidence_id!r} is not released for appraisal; only its owner "
                     "and author may read it"
                 )
+            tx.audit(
+                "evidence.opened",
+                "Evidence",
+                item.id,
+                school_id=item.school_id,
+                subject_id=item.owner_id,
+            )
         return item
 
     def evidence_of(self, owner_id: StaffId | None = None) -> list[Evidence]:
@@ -193,11 +202,7 @@ class EvidenceUseCases(UseCases):
         me = self.actor.staff_id
         if me is not None and me in (item.owner_id, item.author_id):
             return True
-        if not released_for_appraisal(item):
-            return False
-        if me is not None and _appraiser(tx, item.owner_id, tx.now.date()) == me:
-            return True
-        return self.actor.has_any_role(_LEADERS, item.school_id)
+        return appraisal_evidence_filter(tx, item.owner_id, self._adapters.mis)(item)
 
     def _check_colleague(self, tx: Transaction, owner: StaffMember, kind: EvidenceKind) -> None:
         if kind not in WRITTEN_BY_OTHERS:

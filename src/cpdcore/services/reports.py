@@ -16,7 +16,7 @@ import jinja2
 
 from cpdcore.domain.cpd_activities import CpdActivity
 from cpdcore.domain.cycles import AppraisalCycle, cycle_for_school
-from cpdcore.domain.evidence import Evidence, released_for_appraisal
+from cpdcore.domain.evidence import Evidence
 from cpdcore.domain.identifiers import CycleId, StaffId
 from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.objectives import MeasureUnit, Objective
@@ -29,6 +29,7 @@ from cpdcore.domain.sip import SipPriority, available_priorities
 from cpdcore.domain.standards import TeachersStandard
 from cpdcore.errors import NotFound, ValidationError
 from cpdcore.serialization import to_dict
+from cpdcore.services.consent import appraisal_evidence_filter
 from cpdcore.services.context import Transaction, UseCases, all_pages
 
 __all__ = ["ReportUseCases", "render_review_pack_html"]
@@ -130,6 +131,7 @@ class ReportUseCases(UseCases):
             appraiser_id = _appraiser(tx, appraisee_id, day)
             self._require_pack_reader(appraisee_id, appraiser_id, school_id)
             evidence = all_pages(tx.repo(Evidence), trust_id, where={"owner_id": appraisee_id})
+            released = appraisal_evidence_filter(tx, appraisee_id, self._adapters.mis)
             comments = all_pages(
                 tx.repo(ReviewComment),
                 trust_id,
@@ -168,6 +170,7 @@ class ReportUseCases(UseCases):
                     cycle.academic_year,
                 ),
                 names=names,
+                released=released,
             )
             tx.audit(
                 "review_pack.prepared",
@@ -212,7 +215,11 @@ class ReportUseCases(UseCases):
                 ),
                 evidence=all_pages(tx.repo(Evidence), trust_id, where={"owner_id": staff_id}),
                 activities=all_pages(tx.repo(CpdActivity), trust_id, where={"staff_id": staff_id}),
-                show=(lambda _e: True) if own else released_for_appraisal,
+                show=(
+                    (lambda _e: True)
+                    if own
+                    else appraisal_evidence_filter(tx, staff_id, self._adapters.mis)
+                ),
             )
 
     def _require_pack_reader(

@@ -256,11 +256,11 @@ def build_review_pack(
     comments: Iterable[ReviewComment],
     sip_priorities: Mapping[str, SipPriority],
     names: Mapping[str, str],
-    released: Callable[[Evidence], bool] = released_for_appraisal,
+    is_released: Callable[[Evidence], bool] = released_for_appraisal,
 ) -> ReviewPack:
     """Collate a review pack; drafts and unreleased evidence are left out.
 
-    ``released`` decides which evidence is appraisal evidence for this pack; the use case
+    ``is_released`` decides which evidence is appraisal evidence for this pack; the use case
     passes the consent-aware predicate
     :func:`cpdcore.services.consent.appraisal_evidence_filter` for the reader.
 
@@ -270,7 +270,7 @@ def build_review_pack(
     """
     updates = list(progress)
     released = sorted(
-        (e for e in evidence if e.owner_id == appraisee_id and released(e)),
+        (e for e in evidence if e.owner_id == appraisee_id and is_released(e)),
         key=lambda e: (e.captured_on, e.id),
     )
     stages = {ReviewStage.MID_YEAR} if stage is ReviewStage.MID_YEAR else set(ReviewStage)

@@ -131,7 +131,7 @@ class ReportUseCases(UseCases):
             appraiser_id = _appraiser(tx, appraisee_id, day)
             self._require_pack_reader(appraisee_id, appraiser_id, school_id)
             evidence = all_pages(tx.repo(Evidence), trust_id, where={"owner_id": appraisee_id})
-            released = appraisal_evidence_filter(tx, appraisee_id, self._adapters.mis)
+            is_released = appraisal_evidence_filter(tx, appraisee_id, self._adapters.mis)
             comments = all_pages(
                 tx.repo(ReviewComment),
                 trust_id,
@@ -170,7 +170,7 @@ class ReportUseCases(UseCases):
                     cycle.academic_year,
                 ),
                 names=names,
-                released=released,
+                is_released=is_released,
             )
             tx.audit(
                 "review_pack.prepared",

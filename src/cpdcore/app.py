@@ -25,6 +25,7 @@ from cpdcore.services.context import Adapters
 from cpdcore.services.cpd_record import CpdRecordUseCases
 from cpdcore.services.evidence import EvidenceUseCases
 from cpdcore.services.organisation import OrganisationUseCases
+from cpdcore.services.rag import RagUseCases
 from cpdcore.services.reports import ReportUseCases
 from cpdcore.services.roster import RosterUseCases
 
@@ -42,6 +43,7 @@ class ActingCpd(
     AggregationUseCases,
     RosterUseCases,
     ConsentUseCases,
+    RagUseCases,
 ):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""
 

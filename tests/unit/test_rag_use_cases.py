@@ -3,6 +3,9 @@ and expiry, policies loaded from data, plugin rules through the hook, events on 
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -10,10 +13,13 @@ from typing import Any
 
 import attrs
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from cpdcore import Actor, Cpd, PermissionDenied, Role, RoleAssignment, ValidationError
 from cpdcore.app import ActingCpd
 from cpdcore.calendars import england_default
+from cpdcore.cli.rag import COLUMNS, register, render_report
 from cpdcore.clocks import FixedClock
 from cpdcore.domain.audit import AuditEntry
 from cpdcore.domain.cycles import CyclePhase
@@ -372,3 +378,54 @@ def test_the_shipped_england_calendar_is_the_default(world: World) -> None:
     assert gone < 50 and total < 100  # half term and Christmas are holidays there
     assert row.status.expected == Decimal(gone) / Decimal(total)
     assert with_weekdays.status.expected == Decimal("0.5")
+
+
+# ``cpd rag report``: the rendering the command prints, and its argument checks -----------
+
+
+def test_the_csv_report_has_one_row_per_objective_with_both_colours(world: World) -> None:
+    world.act("apr").set_rag_override(
+        world.oid("bob 1"), "amber", "support plan", HALFWAY + timedelta(days=7)
+    )
+    report = world.act("head").rag_report(school_id=NORTH, as_of=HALFWAY, calendar=CAL)
+    rows = list(csv.DictReader(io.StringIO(render_report(report, "csv"))))
+    assert list(rows[0]) == list(COLUMNS)
+    by_title = {r["title"]: r for r in rows}
+    assert len(rows) == 4
+    bob = by_title["bob 1"]
+    assert (bob["colour"], bob["computed"], bob["override"]) == ("amber", "red", "amber")
+    assert bob["override_reason"] == "support plan"
+    assert by_title["amy 1"]["expected"] == "0.5000"
+    assert "progress_pace" in by_title["amy 2"]["decided_by"]
+
+
+def test_the_json_report_carries_every_rule_with_inputs_and_threshold(world: World) -> None:
+    report = world.act("head").rag_report(school_id=NORTH, as_of=HALFWAY, calendar=CAL)
+    document = json.loads(render_report(report, "json"))
+    assert document["as_of"] == "2026-11-16"
+    first = document["rows"][0]["rules"][0]
+    assert {"rule", "effect", "colour", "changed", "message", "inputs", "threshold"} <= set(first)
+    with pytest.raises(ValidationError, match="accepted: csv, json"):
+        render_report(report, "xml")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2026-11-16", "--format", "xml"], "accepted: csv, json"),
+        (["--as-of", "16/11/2026", "--db", "memory://"], "YYYY-MM-DD"),
+    ],
+)
+def test_the_command_rejects_bad_arguments_with_the_accepted_values(
+    args: list[str], message: str
+) -> None:
+    app = typer.Typer()
+
+    @app.callback()
+    def root() -> None:
+        """Test root."""
+
+    register(app)
+    result = CliRunner().invoke(app, ["rag", "report", *args])
+    assert isinstance(result.exception, ValidationError)
+    assert message in str(result.exception)

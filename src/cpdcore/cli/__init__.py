@@ -22,6 +22,7 @@ CORE_COMMANDS: tuple[str, ...] = (
     "cpdcore.cli.staff",
     "cpdcore.cli.aggregate",
     "cpdcore.cli.research",
+    "cpdcore.cli.rag",
 )
 """Modules of core subcommands; each has ``register(app)`` adding its commands."""
 

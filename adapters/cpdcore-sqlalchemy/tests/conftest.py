@@ -31,6 +31,16 @@ def _render(url: sa.URL) -> str:
 @pytest.fixture(scope="module")
 def pg_schema_url(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema (dropped after the module)."""
+    yield from _pg_schema(postgres_url)
+
+
+@pytest.fixture
+def empty_pg_url(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL URL on a fresh, empty schema of its own (dropped after the test)."""
+    yield from _pg_schema(postgres_url)
+
+
+def _pg_schema(postgres_url: str) -> Iterator[str]:
     name = _name()
     admin = sa.create_engine(engine_url(postgres_url))
     with admin.begin() as connection:
@@ -45,6 +55,16 @@ def pg_schema_url(postgres_url: str) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def maria_db_url(mariadb_url: str) -> Iterator[str]:
     """A MariaDB URL naming a fresh database (dropped after the module)."""
+    yield from _maria_database(mariadb_url)
+
+
+@pytest.fixture
+def empty_maria_url(mariadb_url: str) -> Iterator[str]:
+    """A MariaDB URL naming a fresh, empty database of its own (dropped after the test)."""
+    yield from _maria_database(mariadb_url)
+
+
+def _maria_database(mariadb_url: str) -> Iterator[str]:
     name = _name()
     admin = sa.create_engine(engine_url(mariadb_url))
     with admin.begin() as connection:

@@ -6,8 +6,8 @@
   ``cpd db copy``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads the command signatures'
+# annotations at run time, and typer itself is imported only inside cpdcore_cli.
 from collections.abc import Mapping, Sequence
 from typing import Any
 

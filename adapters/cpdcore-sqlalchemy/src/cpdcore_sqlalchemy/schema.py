@@ -24,6 +24,7 @@ __all__ = [
     "current_revision",
     "downgrade",
     "head_revision",
+    "include_name",
     "make_engine",
     "upgrade",
 ]
@@ -65,6 +66,15 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
     options.setdefault("isolation_level", "READ COMMITTED")
     options.setdefault("pool_pre_ping", True)
     return sa.create_engine(target, **options)
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """For autogenerate: compare only cpdcore's tables, never Alembic's or a host's own."""
+    from cpdcore_sqlalchemy.tables import metadata
+
+    if type_ == "table":
+        return name is not None and name in metadata.tables
+    return True
 
 
 def alembic_config(connection: sa.Connection) -> Config:

@@ -63,7 +63,8 @@ def table_fingerprint(
     """``(rows, sha256)`` of a table's rows (of ``trusts``) in primary-key order."""
     digest = hashlib.sha256()
     count = 0
-    result = connection.execution_options(yield_per=BATCH_ROWS).execute(_selection(table, trusts))
+    # Statement-level option: Connection.execution_options() would change the connection.
+    result = connection.execute(_selection(table, trusts).execution_options(yield_per=BATCH_ROWS))
     for row in result:
         line = json.dumps([_canonical(v) for v in row], ensure_ascii=False, separators=(",", ":"))
         digest.update(line.encode("utf-8"))
@@ -105,8 +106,8 @@ def copy_store(
                     )
             for table in tables:
                 copied = 0
-                rows = source.execution_options(yield_per=BATCH_ROWS).execute(
-                    _selection(table, trusts)
+                rows = source.execute(
+                    _selection(table, trusts).execution_options(yield_per=BATCH_ROWS)
                 )
                 for batch in rows.mappings().partitions():
                     target.execute(sa.insert(table), [dict(r) for r in batch])

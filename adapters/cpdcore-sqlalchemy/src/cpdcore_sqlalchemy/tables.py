@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 from cpdcore.domain.audit import AuditEntry
+from cpdcore.domain.consent import ConsentRecord, Share
 from cpdcore.domain.cpd_activities import CpdActivity
 from cpdcore.domain.cycles import AppraisalCycle
 from cpdcore.domain.evidence import Evidence
@@ -36,7 +37,9 @@ from cpdcore.domain.line_management import AppraiserAssignment
 from cpdcore.domain.objectives import Objective
 from cpdcore.domain.organisation import Department, School, StaffMember, Trust
 from cpdcore.domain.progress import ProgressUpdate
+from cpdcore.domain.rag.overrides import RagOverride
 from cpdcore.domain.review_meetings import ReviewComment
+from cpdcore.domain.roster import ClassGroup, OutcomeAggregate, TeachingLink
 from cpdcore.domain.sip import SipPriority
 from cpdcore.errors import ConfigurationError, ValidationError
 from cpdcore.serialization import converter
@@ -307,6 +310,7 @@ KINDS = KindRegistry(metadata)
 
 def _register_core_kinds(kinds: KindRegistry) -> None:
     # One line per stored record class. Promote what use cases filter or group by.
+    # Migration 0001.
     kinds.add(Trust, "trusts")
     kinds.add(School, "schools")
     kinds.add(Department, "departments")
@@ -345,6 +349,35 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
         "review_comments",
         promote=("cycle_id", "appraisee_id", "stage", "objective_id"),
         person="appraisee_id",
+    )
+    # Migration 0002.
+    kinds.add(
+        ConsentRecord,
+        "consent_records",
+        promote=("subject_id", "item_kind", "item_id", "purpose", "audience"),
+        person="subject_id",
+    )
+    kinds.add(
+        Share,
+        "shares",
+        promote=("subject_id", "consent_id", "item_kind", "item_id"),
+        person="subject_id",
+    )
+    kinds.add(
+        RagOverride,
+        "rag_overrides",
+        promote=("objective_id", "appraisee_id", "colour"),
+        person="appraisee_id",
+    )
+    kinds.add(ClassGroup, "class_groups", promote=("active",))
+    kinds.add(
+        TeachingLink,
+        "teaching_links",
+        promote=("staff_id", "class_id", "active"),
+        person="staff_id",
+    )
+    kinds.add(
+        OutcomeAggregate, "outcome_aggregates", promote=("group_type", "group_id", "week_start")
     )
 
 

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from cpdcore_sqlalchemy.schema import VERSION_TABLE
+from cpdcore_sqlalchemy.schema import VERSION_TABLE, include_name
 from cpdcore_sqlalchemy.tables import metadata
-
-
-def include_name(name: str | None, type_: str, _parents: object) -> bool:
-    """Compare only cpdcore's tables (never Alembic's version table or a host's own)."""
-    if type_ == "table":
-        return name is not None and name in metadata.tables
-    return True
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,156 @@
+"""The adapter as hosts and operators meet it: ``Cpd.open`` on a URL and ``cpd db``."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from cpdcore_sqlalchemy import SqlStorage, schema
+from cpdcore_sqlalchemy.store_copy import table_fingerprint
+from cpdcore_sqlalchemy.tables import metadata
+
+from cpdcore import Actor, Cpd
+from cpdcore.clocks import FixedClock
+from cpdcore.domain.identifiers import StaffId, TrustId
+
+ROOT = Path(__file__).resolve().parents[3]
+CPD = [sys.executable, "-m", "cpdcore.cli"]
+
+
+def cpd(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CPD, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+def _demo() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("cpd_demo_for_tests", ROOT / "examples/demo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_demo_cycle(url: str) -> dict[str, Any]:
+    """The demo's trust, cycle and monitoring on ``url``; returns Amira's review pack."""
+    demo = _demo()
+    clock = FixedClock(datetime(2026, 9, 1, 8, 30, tzinfo=UTC))
+    with Cpd.open(url, clock=clock) as app:
+        admin = app.as_actor(Actor.system(demo.TRUST, "set-up"))
+        admin.set_up_trust("Riverside Learning Trust")
+        admin.add_school("Northgate Academy", school_id=demo.NORTH)
+        admin.add_school("Southbank Primary", school_id=demo.SOUTH)
+        people = demo.build_people(admin)
+        cycle_id = demo.run_cycle(app, clock, people)
+        demo.monitor(app, clock, people, cycle_id)
+        head = app.as_actor(Actor.for_staff(people["nhead"]))
+        pack: dict[str, Any] = head.review_pack_json(StaffId("amira"), stage="mid_year")
+        assert app.verify_audit(demo.TRUST) == []
+        return pack
+
+
+def _comparable(value: Any) -> Any:
+    """``value`` with random ids blanked and lists sorted (their order follows those ids)."""
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_comparable(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{32}", value):
+        return "<random id>"
+    return value
+
+
+@pytest.fixture(scope="module")
+def memory_pack() -> dict[str, Any]:
+    return _run_demo_cycle("memory://")
+
+
+def test_the_demo_cycle_gives_the_same_review_pack_as_the_memory_store(
+    store_url: str, memory_pack: dict[str, Any]
+) -> None:
+    try:
+        assert _comparable(_run_demo_cycle(store_url)) == _comparable(memory_pack)
+    finally:
+        store = SqlStorage(store_url)
+        with store.engine.begin() as connection:
+            for table in reversed(metadata.sorted_tables):
+                connection.execute(sa.delete(table))
+        store.close()
+
+
+def test_cpd_open_on_a_new_sqlite_file_needs_no_setup_and_reopens(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'school.db'}"
+    with Cpd.open(url) as app:
+        assert isinstance(app.storage, SqlStorage)
+        app.as_actor(Actor.system(TrustId("t1"), "set-up")).set_up_trust("One")
+    with Cpd.open(url) as app:
+        assert app.storage.tenants() == ["t1"]
+        assert app.verify_audit(TrustId("t1")) == []
+
+
+def test_cpd_db_commands_upgrade_downgrade_and_report(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ops.db'}"
+    head = schema.head_revision()
+    done = cpd("db", "upgrade", "--db", url)
+    assert done.returncode == 0, done.stderr
+    assert f"schema at {head}" in done.stdout
+    assert f"current: {head}" in cpd("db", "current", "--db", url).stdout
+    down = cpd("db", "downgrade", "--db", url, "--revision", "base")
+    assert down.returncode == 0, down.stderr
+    assert "base" in down.stdout
+    assert "current: none" in cpd("db", "current", "--db", url).stdout
+
+
+def _fingerprints(url: str, trusts: list[TrustId] | None = None) -> dict[str, tuple[int, str]]:
+    engine = schema.make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                t.name: table_fingerprint(connection, t, trusts) for t in metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()
+
+
+def _seed_two_trusts(url: str) -> None:
+    clock = FixedClock(datetime(2026, 9, 1, 8, 30, tzinfo=UTC))
+    with Cpd.open(url, clock=clock) as app:
+        for trust in ("north", "south"):
+            admin = app.as_actor(Actor.system(TrustId(trust), "set-up"))
+            admin.set_up_trust(f"{trust.title()} Trust")
+            admin.add_school("Hill School")
+            for n in range(5):
+                admin.add_staff("Zoë", f"Ó Briain {n}", staff_id=StaffId(f"{trust}-{n}"))
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_cpd_db_copy_moves_sqlite_to_a_server_verified(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+) -> None:
+    source = f"sqlite:///{tmp_path / 'embedded.db'}"
+    target: str = request.getfixturevalue(
+        "empty_pg_url" if engine == "postgresql" else "empty_maria_url"
+    )
+    _seed_two_trusts(source)
+    copied = cpd("db", "copy", "--from", source, "--to", target, "--trust", "south")
+    assert copied.returncode == 0, copied.stderr
+    assert "row counts and checksums match" in copied.stdout
+    south = [TrustId("south")]
+    assert _fingerprints(target) == _fingerprints(source, south)
+    assert _fingerprints(target)["cpd_staff"][0] == 5
+    with Cpd.open(target) as app:
+        assert app.storage.tenants() == ["south"]
+        assert app.verify_audit(TrustId("south")) == []
+    again = cpd("db", "copy", "--from", source, "--to", target, "--trust", "south")
+    assert again.returncode != 0
+    assert "already holds" in again.stderr
+    rest = cpd("db", "copy", "--from", source, "--to", target, "--trust", "north")
+    assert rest.returncode == 0, rest.stderr
+    assert _fingerprints(target) == _fingerprints(source)

@@ -102,6 +102,9 @@ class _BundleReader:
         self.problems: list[Problem] = []
         self.file_modes: dict[str, str] = {}
         self.tables: dict[str, Table] = {}
+        # Ids whose own rows had problems: references to them are not reported again.
+        self.doubtful_users: set[str] = set()
+        self.doubtful_classes: set[str] = set()
 
     # Generic field checks --------------------------------------------------------------
     def _add(self, problem: Problem) -> None:
@@ -289,12 +292,13 @@ class _BundleReader:
             org_type = self._enum(row, "type", spec.ORG_TYPES)
             if not sourced_id or not self._first(row, "sourcedId", sourced_id, seen):
                 continue
-            if org_type is None or deleted:
-                continue  # cpdcore never deletes a school; a withdrawn org is left as it was
-            types[sourced_id] = org_type
+            # An org with a bad type is still known, so references to it add no noise;
+            # "" marks it unusable (its own row already carries the problem).
+            types[sourced_id] = org_type or ""
             if row.get("parentSourcedId"):
                 parents[sourced_id] = row.get("parentSourcedId")
-            rows.append((row, org_type))
+            if org_type is not None and not deleted:
+                rows.append((row, org_type))  # cpdcore never deletes a school
         districts = [row for row, kind in rows if kind == "district"]
         for extra in districts[1:]:
             self._add(
@@ -326,6 +330,8 @@ class _BundleReader:
                 self._add(row.problem(column, f"{org!r} is not in orgs.csv"))
                 return None
             return org  # delivered earlier, perhaps: the import checks it against the store
+        if not types[org]:
+            return None
         current = org
         for _step in range(_MAX_ORG_DEPTH):
             kind = types.get(current)
@@ -385,6 +391,7 @@ class _BundleReader:
             sourced_id = row.get("sourcedId")
             unique = bool(sourced_id) and self._first(row, "sourcedId", sourced_id, seen)
             if len(self.problems) > before or not unique or role is None or place is None:
+                self.doubtful_users.add(user)
                 continue
             by_user.setdefault(user, []).append(
                 MisStaffRole(place, role, role_type == "primary", not deleted, row.where)
@@ -469,7 +476,7 @@ class _BundleReader:
             before = len(self.problems)
             self._enum(row, "classType", spec.CLASS_TYPES)
             school = row.get("schoolSourcedId")
-            if school and self._bulk(spec.ORGS) and types.get(school) != "school":
+            if school and self._bulk(spec.ORGS) and types.get(school, "?") not in ("school", ""):
                 what = "not in orgs.csv" if school not in types else f"a {types[school]}"
                 self._add(row.problem("schoolSourcedId", f"{school!r} is {what}, not a school"))
             course = row.get("courseSourcedId")
@@ -481,9 +488,11 @@ class _BundleReader:
                         row.problem("termSourcedIds", f"{term!r} is not in academicSessions.csv")
                     )
             sourced_id = row.get("sourcedId")
-            unique = bool(sourced_id) and self._first(row, "sourcedId", sourced_id, seen)
-            if unique and len(self.problems) == before:
+            if sourced_id and self._first(row, "sourcedId", sourced_id, seen):
+                # kept even with problems: enrolments naming it should not add noise
                 found[sourced_id] = _Class(row, school, row.get("title"), not deleted)
+                if len(self.problems) > before:
+                    self.doubtful_classes.add(sourced_id)
         return found
 
     def enrollments(
@@ -509,7 +518,8 @@ class _BundleReader:
             if class_id and classes_bulk and group is None:
                 self._add(row.problem("classSourcedId", f"{class_id!r} is not in classes.csv"))
             school = row.get("schoolSourcedId")
-            if group is not None and school and school != group.school:
+            doubtful = class_id in self.doubtful_classes
+            if group is not None and school and school != group.school and not doubtful:
                 self._add(
                     row.problem(
                         "schoolSourcedId",
@@ -518,7 +528,7 @@ class _BundleReader:
                 )
             if user and self._bulk(spec.USERS) and user not in users:
                 self._add(row.problem("userSourcedId", f"{user!r} is not in users.csv"))
-            elif role == "teacher" and staff_bulk and user not in staff:
+            elif role == "teacher" and staff_bulk and user not in staff | self.doubtful_users:
                 self._add(
                     row.problem(
                         "userSourcedId",
@@ -555,7 +565,7 @@ class _BundleReader:
                 ("appraisee_sourced_id", appraisee),
                 ("appraiser_sourced_id", appraiser),
             ):
-                if person and staff_bulk and person not in staff:
+                if person and staff_bulk and person not in staff | self.doubtful_users:
                     self._add(row.problem(column, f"{person!r} is not a staff member in roles.csv"))
             if appraisee and appraisee == appraiser:
                 self._add(
@@ -593,7 +603,7 @@ class _BundleReader:
         for row, _deleted in self._rows(spec.OUTCOMES):
             before = len(self.problems)
             school = row.get("school_sourced_id")
-            if school and self._bulk(spec.ORGS) and types.get(school) != "school":
+            if school and self._bulk(spec.ORGS) and types.get(school, "?") not in ("school", ""):
                 self._add(
                     row.problem("school_sourced_id", f"{school!r} is not a school in orgs.csv")
                 )
@@ -627,12 +637,14 @@ class _BundleReader:
     # The whole export -----------------------------------------------------------------------
     def read(self) -> OneRosterBundle:
         self.read_files()
+        if not self.file_modes:
+            raise ValidationError(self.problems)  # no usable manifest: nothing else to say
         orgs, types, parents = self.orgs()
         users = self.users()
         roles = self.roles(users, types, parents)
         staff, staff_mode = self.staff(users, roles)
         staff_ids = {s.sourced_id for s in staff}
-        staff_bulk = staff_mode is FeedMode.BULK
+        staff_bulk = self._bulk(spec.USERS) and self._bulk(spec.ROLES)
         sessions = self.sessions()
         courses = self.courses(types)
         classes = self.classes(types, sessions, courses)

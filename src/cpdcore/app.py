@@ -24,6 +24,7 @@ from cpdcore.services.consent import ConsentUseCases
 from cpdcore.services.context import Adapters
 from cpdcore.services.cpd_record import CpdRecordUseCases
 from cpdcore.services.evidence import EvidenceUseCases
+from cpdcore.services.gdpr import GdprUseCases
 from cpdcore.services.organisation import OrganisationUseCases
 from cpdcore.services.rag import RagUseCases
 from cpdcore.services.reports import ReportUseCases
@@ -43,6 +44,7 @@ class ActingCpd(
     AggregationUseCases,
     RosterUseCases,
     ConsentUseCases,
+    GdprUseCases,
     RagUseCases,
 ):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""

@@ -18,12 +18,13 @@ from cpdcore.domain.identifiers import TrustId
 
 TRUST = TrustId("trust-ml")
 
-MANIFEST_FILES = (
-    "academicSessions categories classes classResources courses courseResources demographics "
-    "enrollments lineItemLearningObjectiveIds lineItems lineItemScoreScales orgs resources "
-    "resultLearningObjectiveIds results resultScoreScales roles scoreScales userProfiles "
-    "userResources users"
-).split()
+MANIFEST_FILES = [
+    *("academicSessions", "categories", "classes", "classResources", "courses"),
+    *("courseResources", "demographics", "enrollments", "lineItemLearningObjectiveIds"),
+    *("lineItems", "lineItemScoreScales", "orgs", "resources", "resultLearningObjectiveIds"),
+    *("results", "resultScoreScales", "roles", "scoreScales", "userProfiles"),
+    *("userResources", "users"),
+]
 
 
 def manifest(**modes: str) -> str:
@@ -147,9 +148,7 @@ def write_bundle(
     """Write ``files`` into ``folder`` as UTF-8 (optionally with a BOM and CRLF line ends)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        if crlf:
-            text = text.replace("\n", "\r\n")
-        data = text.encode("utf-8")
+        data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8")
         (folder / name).write_bytes(b"\xef\xbb\xbf" + data if bom else data)
     return folder
 

@@ -7,10 +7,11 @@ import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from cpdcore_oneroster.folder import OneRosterFolder
+
 from cpdcore.domain.roster import MisOrgKind
 from cpdcore.testing import MisSourceConformance
 from cpdcore.testing.conformance import MisSample
-from cpdcore_oneroster.folder import OneRosterFolder
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

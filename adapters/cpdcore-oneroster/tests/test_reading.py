@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cpdcore_oneroster.bundle import read_bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cpdcore.domain.roster import FeedMode, MisDataset, MisOrgKind
 from cpdcore.errors import ValidationError
-from cpdcore_oneroster.bundle import read_bundle
 
 Write = Callable[..., Path]
 
@@ -360,7 +360,7 @@ ROW_ERRORS = [
 
 @pytest.mark.parametrize(("file", "old", "new", "expected"), ROW_ERRORS)
 def test_each_row_error_names_file_line_and_field(
-    files: dict[str, str], write: Write, file: str, old: str, new: str, expected: list[str]
+    files: dict[str, str], write: Write, *, file: str, old: str, new: str, expected: list[str]
 ) -> None:
     files[file] = replace(files[file], old, new)
     assert problems_of(write(files)) == expected
@@ -469,6 +469,7 @@ names = st.text(
 def test_any_name_survives_csv_quoting(
     files: dict[str, str],
     write: Write,
+    *,
     given_name: str,
     family_name: str,
     bom: bool,

@@ -11,6 +11,11 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+
 from cpdcore import Actor, Cpd, ValidationError
 from cpdcore.domain.identifiers import TrustId
 from cpdcore.domain.roster import FeedMode, MisDataset, MisOrgKind, RosterImportSummary
@@ -73,11 +78,6 @@ def summary_rows(summary: RosterImportSummary) -> list[tuple[str, str, int, int,
 
 def register(app: Any) -> None:
     """Add the ``import`` group with its ``oneroster`` command to ``app``."""
-    import typer
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
-    from rich.table import Table
-
     import_app = typer.Typer(help="Import data from a school MIS.", no_args_is_help=True)
 
     @import_app.command("oneroster")

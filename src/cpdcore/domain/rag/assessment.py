@@ -180,23 +180,26 @@ def facts_for(  # noqa: PLR0917 (the issue's signature: the seven inputs of a st
     status, ever_agreed, outcome, terms = _standing(objective, as_of)
     codes = {c.code for c in terms.success_criteria}
     oid = objective.id
-    kept = tuple(
-        p
-        for p in progress
-        if p.objective_id == oid and p.measured_on <= as_of and p.criterion in codes
-    )
-    items = tuple(
-        e for e in evidence if e.captured_on <= as_of and oid in e.objective_ids and released(e)
-    )
+    kept: list[ProgressUpdate] = []
     latest: dict[str, ProgressUpdate] = {}
-    for update in kept:
-        current = latest.get(update.criterion)
+    for update in progress:
+        if update.objective_id != oid or update.measured_on > as_of:
+            continue
+        code = update.criterion
+        if code not in codes:
+            continue
+        kept.append(update)
+        current = latest.get(code)
+        # The same order as progress.latest_by_criterion: date, then record time, then id.
         if current is None or (update.measured_on, update.recorded_at, update.id) > (
             current.measured_on,
             current.recorded_at,
             current.id,
         ):
-            latest[update.criterion] = update
+            latest[code] = update
+    items = tuple(
+        e for e in evidence if e.captured_on <= as_of and oid in e.objective_ids and released(e)
+    )
     criteria = criterion_progress(terms.success_criteria, latest)
     elapsed, total = school_days_gone(calendar, terms.starts_on, terms.due_on, as_of)
     dates = [u.measured_on for u in latest.values()] + [e.captured_on for e in items]
@@ -210,7 +213,7 @@ def facts_for(  # noqa: PLR0917 (the issue's signature: the seven inputs of a st
         phase=phase_on(cycle, as_of),
         policy=policy,
         calendar=calendar,
-        progress=kept,
+        progress=tuple(kept),
         evidence=items,
         criteria=criteria,
         milestones=_milestones(terms, objective, as_of),

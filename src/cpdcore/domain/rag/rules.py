@@ -64,26 +64,22 @@ class RagColour(enum.Enum):
     @property
     def rank(self) -> int:
         """Position on the scale RED (0) < AMBER < GREEN < BLUE (3); NOT_STARTED is -1."""
-        return _RANK[self]
+        return _RANK[self.value]
 
 
-_RANK = {
-    RagColour.NOT_STARTED: -1,
-    RagColour.RED: 0,
-    RagColour.AMBER: 1,
-    RagColour.GREEN: 2,
-    RagColour.BLUE: 3,
-}
+# Keyed by value, not member: enum members hash in Python code, strings in C, and these
+# comparisons run several times per status.
+_RANK = {"not_started": -1, "red": 0, "amber": 1, "green": 2, "blue": 3}
 
 
 def worse(a: RagColour, b: RagColour) -> RagColour:
     """The worse of two colours on the RED < AMBER < GREEN < BLUE scale."""
-    return a if _RANK[a] <= _RANK[b] else b
+    return a if _RANK[a.value] <= _RANK[b.value] else b
 
 
 def better(a: RagColour, b: RagColour) -> RagColour:
     """The better of two colours on the RED < AMBER < GREEN < BLUE scale."""
-    return a if _RANK[a] >= _RANK[b] else b
+    return a if _RANK[a.value] >= _RANK[b.value] else b
 
 
 class Effect(enum.Enum):

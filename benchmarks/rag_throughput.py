@@ -1,0 +1,193 @@
+"""Benchmark: RAG statuses assessed per second, with full explanations.
+
+A synthetic trust: 200,000 agreed objectives (two criteria each, of mixed units and
+directions, one to three milestones), 5 progress points per objective, a released
+evidence item for one in three, the shipped England school calendar (holidays and all)
+and the default policy. Every status carries its rule results (names, inputs, thresholds,
+messages), exactly what a report shows.
+
+Two paths are timed on the same objectives:
+
+* ``assess`` one objective at a time with the calendar as given (the baseline: what a
+  caller looping over objectives gets);
+* the batch path: the same ``assess`` with the calendar wrapped once in
+  :class:`~cpdcore.domain.rag.SchoolDayIndex` (prefix sums: one subtraction per count).
+
+Objectives are generated in chunks outside the timed sections so memory stays flat; only
+assessment is timed. Run: ``.venv/bin/python benchmarks/rag_throughput.py [N]``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from cpdcore.calendars import england_default
+from cpdcore.domain.cycles import AppraisalCycle, CyclePhase
+from cpdcore.domain.evidence import Evidence, EvidenceKind, EvidencePurpose
+from cpdcore.domain.identifiers import CycleId, EvidenceId, ObjectiveId, SchoolId, StaffId, TrustId
+from cpdcore.domain.objectives import (
+    Agreement,
+    MeasureUnit,
+    Milestone,
+    Objective,
+    ObjectiveCategory,
+    ObjectiveStatus,
+    ObjectiveTerms,
+    Party,
+    SuccessCriterion,
+)
+from cpdcore.domain.progress import ProgressUpdate
+from cpdcore.domain.rag import DEFAULT_POLICY, RagColour, SchoolDayIndex, SchoolDays, assess
+
+OBJECTIVES = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+POINTS = 5
+CHUNK = 10_000
+TARGET = 25_000
+AS_OF = date(2027, 2, 10)
+AT = datetime(2026, 9, 1, tzinfo=UTC)
+T = TrustId("t")
+CYCLE = AppraisalCycle(
+    id=CycleId("c"),
+    trust_id=T,
+    name="Appraisal 2026-27",
+    academic_year="2026-27",
+    starts_on=date(2026, 9, 1),
+    ends_on=date(2027, 8, 31),
+    phase=CyclePhase.MONITORING,
+)
+AGREED = (Agreement(Party.APPRAISEE, "a", AT), Agreement(Party.APPRAISER, "b", AT))
+
+
+def _criterion(rng: random.Random, code: str) -> SuccessCriterion:
+    if rng.random() < 0.2:
+        return SuccessCriterion("Done it", MeasureUnit.YES_NO, Decimal(1), Decimal(0), None, code)
+    baseline = Decimal(rng.randint(20, 70))
+    step = Decimal(rng.randint(5, 25))
+    target = baseline - step if rng.random() < 0.3 else baseline + step
+    return SuccessCriterion("Measure", MeasureUnit.SCORE, target, baseline, None, code)
+
+
+def chunk(
+    start: int, size: int, rng: random.Random
+) -> Iterator[tuple[Objective, list[ProgressUpdate], list[Evidence]]]:
+    """``size`` objectives with their progress and evidence, numbered from ``start``."""
+    for n in range(start, start + size):
+        oid = ObjectiveId(f"o{n}")
+        school = SchoolId(f"s{n % 200}")
+        person = StaffId(f"p{n // 3}")
+        begins = date(2026, 9, 7) + timedelta(days=rng.randint(0, 40))
+        due = date(2027, 3, 1) + timedelta(days=rng.randint(0, 100))
+        criteria = (_criterion(rng, "c1"), _criterion(rng, "c2"))
+        milestones = tuple(
+            Milestone(f"step {i}", begins + timedelta(days=rng.randint(20, 200)), f"m{i + 1}")
+            for i in range(rng.randint(1, 3))
+        )
+        objective = Objective(
+            id=oid,
+            trust_id=T,
+            school_id=school,
+            cycle_id=CYCLE.id,
+            appraisee_id=person,
+            terms=ObjectiveTerms(
+                title=f"Objective {n}",
+                category=ObjectiveCategory.TEACHING_PRACTICE,
+                starts_on=begins,
+                due_on=due,
+                success_criteria=criteria,
+                milestones=milestones,
+            ),
+            status=ObjectiveStatus.IN_PROGRESS,
+            agreements=AGREED,
+        )
+        progress = []
+        for i in range(POINTS):
+            criterion = criteria[i % 2]
+            span = criterion.target - (criterion.baseline or Decimal(0))
+            value = (criterion.baseline or Decimal(0)) + span * Decimal(rng.randint(0, 100)) / 100
+            if criterion.unit is MeasureUnit.YES_NO:
+                value = Decimal(rng.randint(0, 1))
+            progress.append(
+                ProgressUpdate(
+                    id=f"u{n}-{i}",
+                    trust_id=T,
+                    school_id=school,
+                    cycle_id=CYCLE.id,
+                    objective_id=oid,
+                    appraisee_id=person,
+                    criterion=criterion.code,
+                    measured_on=begins + timedelta(days=rng.randint(0, 150)),
+                    value=value,
+                    recorded_by="a",
+                    recorded_at=AT,
+                )
+            )
+        evidence = []
+        if n % 3 == 0:
+            evidence.append(
+                Evidence(
+                    id=EvidenceId(f"e{n}"),
+                    trust_id=T,
+                    school_id=school,
+                    owner_id=person,
+                    author_id="b",
+                    kind=EvidenceKind.OBSERVATION_NOTE,
+                    title="Observation",
+                    captured_on=begins + timedelta(days=rng.randint(0, 150)),
+                    recorded_at=AT,
+                    text="Seen",
+                    purpose=EvidencePurpose.FORMAL,
+                    objective_ids=(oid,),
+                    appraisal_evidence=True,
+                )
+            )
+        yield objective, progress, evidence
+
+
+def run(calendar: SchoolDays) -> tuple[float, dict[RagColour, int], int]:
+    """Seconds spent assessing every objective, the colours found, and rule results made."""
+    rng = random.Random(7)
+    spent = 0.0
+    colours = dict.fromkeys(RagColour, 0)
+    results = 0
+    for start in range(0, OBJECTIVES, CHUNK):
+        batch = list(chunk(start, min(CHUNK, OBJECTIVES - start), rng))
+        began = time.perf_counter()
+        statuses = [assess(o, p, e, CYCLE, calendar, DEFAULT_POLICY, AS_OF) for o, p, e in batch]
+        spent += time.perf_counter() - began
+        for status in statuses:
+            colours[status.colour] += 1
+            results += len(status.results)
+            if not status.explanation:
+                raise AssertionError("a status without an explanation")
+    return spent, colours, results
+
+
+def main() -> None:
+    calendar = england_default()
+    index = SchoolDayIndex(calendar, date(2026, 9, 1), date(2027, 8, 31))
+    print(f"RAG throughput: {OBJECTIVES:,} objectives x {POINTS} progress points, as of {AS_OF}")
+    base_time, base_colours, base_results = run(calendar)
+    batch_time, batch_colours, batch_results = run(index)
+    if (base_colours, base_results) != (batch_colours, batch_results):
+        raise AssertionError("the batch path disagrees with assess on the plain calendar")
+    base_rate = OBJECTIVES / base_time
+    batch_rate = OBJECTIVES / batch_time
+    print("  colours: " + ", ".join(f"{c.value} {n:,}" for c, n in base_colours.items()))
+    print(f"  rule results recorded: {base_results:,} ({base_results / OBJECTIVES:.2f} per status)")
+    for label, rate, spent in (
+        ("assess, shipped calendar (baseline)", base_rate, base_time),
+        ("assess, SchoolDayIndex (batch path)", batch_rate, batch_time),
+    ):
+        print(f"  {label}: {rate:>10,.0f} objectives/s ({spent:.1f} s)")
+    print(f"  batch / baseline: {batch_rate / base_rate:.2f}x")
+    verdict = "meets" if batch_rate >= TARGET else "misses"
+    print(f"  target {TARGET:,} objectives/s: {verdict} it on this machine")
+
+
+if __name__ == "__main__":
+    main()

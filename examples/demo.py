@@ -32,7 +32,7 @@ from cpdcore.domain.objectives import (
 from cpdcore.domain.organisation import StaffMember
 from cpdcore.serialization import to_dict
 
-STORE_URL = "memory://"
+STORE_URL = f"sqlite:///{Path(__file__).resolve().parents[1]}/demo-output/cpd-{time.time_ns()}.db"
 """Where the demo keeps its data; the only line to change to use another store."""
 
 OUT = Path(__file__).resolve().parent.parent / "demo-output"

@@ -432,6 +432,9 @@ class _RosterImport:
         dataset = MisDataset.CLASSES
         mode = self.feed.mode(dataset)
         sizes_known = self.feed.mode(MisDataset.CLASS_SIZES) is FeedMode.BULK
+        touched = (dataset, MisDataset.CLASS_SIZES, MisDataset.PUPIL_MEDIA_CONSENT)
+        if all(self.feed.mode(d) is FeedMode.ABSENT for d in touched):
+            return {}  # nothing about classes was delivered: leave them unread
         repo = self.tx.repo(ClassGroup)
         existing = {c.id: c for c in _read_all(repo, self.trust_id)}
         result = dict(existing)
@@ -497,6 +500,8 @@ class _RosterImport:
         """Upsert who teaches which class."""
         dataset = MisDataset.TEACHER_CLASSES
         mode = self.feed.mode(dataset)
+        if mode is FeedMode.ABSENT:
+            return
         repo = self.tx.repo(TeachingLink)
         existing = {link.id: link for link in _read_all(repo, self.trust_id)}
         listed: set[str] = set()

@@ -4,11 +4,13 @@ and expiry, policies loaded from data, plugin rules through the hook, events on 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -429,3 +431,20 @@ def test_the_command_rejects_bad_arguments_with_the_accepted_values(
     result = CliRunner().invoke(app, ["rag", "report", *args])
     assert isinstance(result.exception, ValidationError)
     assert message in str(result.exception)
+
+
+def test_the_example_plugin_from_the_how_to_worsens_a_quiet_objective() -> None:
+    path = Path(__file__).parents[2] / "examples" / "rag_rule_plugin.py"
+    spec = importlib.util.spec_from_file_location("rag_rule_plugin", path)
+    assert spec is not None and spec.loader is not None
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    w = World(rules=plugin.cpdcore_rag_rules())
+    w.on(HALFWAY)
+    w.progress("amy 1", "0", START)
+    w.progress("amy 1", "60", HALFWAY)
+    w.act("amy").complete_milestone(w.oid("amy 1"), "m1", done_on=date(2026, 11, 1))
+    row = w.act("amy").rag_status(w.oid("amy 1"), as_of=HALFWAY, calendar=CAL)
+    assert row.colour is RagColour.AMBER
+    assert row.status.decided_by == ("progress_pace", "no_cpd_logged")
+    assert row.status.results[-1].threshold.startswith("none in 10 weeks")

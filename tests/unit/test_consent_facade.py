@@ -69,7 +69,8 @@ class World:
         self.clock.set(datetime(2026, 11, 2, 9, tzinfo=UTC))
 
     def act(self, key: str) -> ActingCpd:
-        return self.cpd.as_actor(Actor.for_staff(self.people[key]))
+        """The use cases for a person with the roles they hold now (as a host would)."""
+        return self.cpd.as_actor(Actor.for_staff(self.admin.staff_member(StaffId(key))))
 
     def clip(self, class_label: str = "9Y1") -> Evidence:
         assert self.cpd.media is not None

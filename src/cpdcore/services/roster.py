@@ -424,6 +424,8 @@ class _RosterImport:
                 email=person.email,
                 active=person.active,
             )
+        if not mis_roles:
+            changes["active"] = False  # the MIS no longer gives them any staff role
         return attrs.evolve(old, **changes)
 
     # Classes -------------------------------------------------------------------------------

@@ -52,7 +52,9 @@ def main(path: Path) -> dict[str, float]:
         results = [assess(row["text"], ctx) for row, ctx in zip(rows, contexts, strict=True)]
         timings.append((time.perf_counter() - started) * 1000 / len(rows))
     per_letter = {
-        letter: sum(r[letter].verdict.value == row[letter] for r, row in zip(results, rows, strict=True))
+        letter: sum(
+            r[letter].verdict.value == row[letter] for r, row in zip(results, rows, strict=True)
+        )
         / len(rows)
         for letter in LETTERS
     }
@@ -62,7 +64,9 @@ def main(path: Path) -> dict[str, float]:
         for r, row in zip(results, rows, strict=True)
     )
     # Baseline: always answer the most common label of each letter and of overall.
-    common = {k: Counter(row[k] for row in rows).most_common(1)[0][0] for k in [*LETTERS, "overall"]}
+    common = {
+        k: Counter(row[k] for row in rows).most_common(1)[0][0] for k in [*LETTERS, "overall"]
+    }
     baseline_overall = sum(row["overall"] == common["overall"] for row in rows) / len(rows)
     figures = {
         "overall": overall / len(rows),
@@ -85,11 +89,11 @@ def main(path: Path) -> dict[str, float]:
     )
     if "-v" in sys.argv:
         for r, row in zip(results, rows, strict=True):
-            wrong = [l for l in LETTERS if r[l].verdict.value != row[l]]
+            wrong = [k for k in LETTERS if r[k].verdict.value != row[k]]
             if wrong:
                 print(f"\n{row['id']}: {row['text']}")
-                for l in wrong:
-                    print(f"   {l}: got {r[l].verdict.value} want {row[l]}  {r[l].explanation}")
+                for k in wrong:
+                    print(f"   {k}: got {r[k].verdict.value} want {row[k]}  {r[k].explanation}")
     return figures
 
 

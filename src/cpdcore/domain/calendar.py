@@ -683,7 +683,9 @@ _NUMBER_RE = r"\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)
 _TERM_RE = r"(?P<term>autumn|spring|summer)"
 _FESTIVAL_HALF_TERMS = {
     "october": TermName.AUTUMN,
+    "oct": TermName.AUTUMN,
     "february": TermName.SPRING,
+    "feb": TermName.SPRING,
     "may": TermName.SUMMER,
     "whitsun": TermName.SUMMER,
     "autumn": TermName.AUTUMN,
@@ -779,7 +781,10 @@ def _month_day_year(m: re.Match[str], _ctx: _Context) -> _Found | None:
 
 
 def _month_year(m: re.Match[str], _ctx: _Context) -> _Found | None:
-    return _Found(ReferenceKind.MONTH, _month_end(int(m["y"]), _MONTHS[m["mon"]]), True)
+    year = int(m["y"])
+    if not 1 <= year < 9999:
+        return None
+    return _Found(ReferenceKind.MONTH, _month_end(year, _MONTHS[m["mon"]]), True)
 
 
 def _month_only(m: re.Match[str], ctx: _Context) -> _Found | None:
@@ -953,7 +958,8 @@ def _within(m: re.Match[str], ctx: _Context) -> _Found | None:
 
 _Y = r"(?:\s+(?P<y>20\d{2}))?"
 _PATTERNS: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
-    (name, re.compile(pattern), resolver)
+    # ASCII: \d must not match other scripts' digits, which int() and date() may reject.
+    (name, re.compile(pattern, re.ASCII), resolver)
     for name, pattern, resolver in [
         (
             "uk-numeric-date",
@@ -974,9 +980,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
         ),
         (
             "named-half-term",
-            r"\b(?P<which>october|february|may|whitsun|autumn|spring|summer)\s+half[- ]?term"
-            + _Y
-            + r"\b",
+            r"\b(?P<which>october|oct|february|feb|may|whitsun|autumn|spring|summer)\.?\s+"
+            r"half[- ]?term" + _Y + r"\b",
             _named_half_term,
         ),
         (
@@ -986,8 +991,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
         ),
         (
             "month",
-            rf"\b(?:by|before|until|till|in|during|end\s+of|from|throughout|of)\s+"
-            rf"(?:the\s+end\s+of\s+)?(?P<mon>{_MONTH_FULL})\b(?!\s*\d)(?!\s+half)",
+            rf"\b(?:by|before|until|till|in|during|end\s+of|from|throughout|of)\s+(?:the\s+)?"
+            rf"(?:end\s+of\s+(?:the\s+)?)?(?P<mon>{_MONTH_FULL})\b(?!\s*\d)(?!\s+half)",
             _month_only,
         ),
         (
@@ -1003,6 +1008,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
         ("term-half", rf"\b{_TERM_RE}\s*(?P<half>[12])\b(?![/.:]\d)", _term_half),
         ("term-year", rf"\b{_TERM_RE}(?:\s+term)?\s+(?:of\s+)?(?P<y>20\d{{2}})\b", _term_end),
         ("term", rf"\b{_TERM_RE}\s+term\b", _term_end),
+        (
+            "term-exams",
+            rf"\b(?:by|before|in|at|during|for)\s+(?:the\s+)?{_TERM_RE}\s+"
+            r"(?:exams?|examinations|mocks?|assessments?|tests?|series|data\s+drop)\b",
+            _term_end,
+        ),
         (
             "academic-year-end",
             r"\bend\s+of\s+(?:the\s+|this\s+)?(?:(?:academic|school)\s+)?year\b",

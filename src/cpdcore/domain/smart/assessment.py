@@ -52,17 +52,17 @@ def assess(
         per_letter[Letter.M].append(rules.measurable(reading, context))
         per_letter[Letter.A].append(rules.achievable(reading, context))
         per_letter[Letter.T].append(rules.time_bound(reading, context))
-    per_letter[Letter.R].append(rules.relevant(text, low, context))
+    per_letter[Letter.R].append(rules.relevant(text, low, context, readings))
     letters = []
     for letter in Letter:
         built_in = per_letter[letter]
         decided = rules.worst(built_in)
         considered = [f for f in built_in if f is not decided]
         for check in checks:
-            for finding in check.check(text, context):
-                if finding.letter is not letter:
+            for raw in check.check(text, context):
+                if raw.letter is not letter:
                     continue
-                finding = _from_plugin(finding, check.name, text)
+                finding = _from_plugin(raw, check.name, text)
                 if finding.verdict.worse_than(decided.verdict):
                     considered.append(decided)
                     decided = finding

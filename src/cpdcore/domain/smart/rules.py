@@ -7,6 +7,7 @@ objective run into it after "Also …" is a second part) and returns a
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -191,6 +192,7 @@ class PartReading:
     end: int
     time_refs: tuple[TimeReference, ...]
     cycle_end_spans: tuple[tuple[int, int], ...]
+    milestone_spans: tuple[tuple[int, int], ...]
     quantities: tuple[tuple[int, int], ...]
     numbers: tuple[tuple[int, int], ...]
     groups: tuple[tuple[int, int], ...]
@@ -214,7 +216,7 @@ def split_parts(low: str) -> list[tuple[int, int]]:
     bounds = [0]
     bounds.extend(m.end() for m in v.SPLIT_OBJECTIVES.finditer(low))
     bounds.append(len(low))
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a] or [(0, len(low))]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a] or [(0, len(low))]
 
 
 def _inside(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
@@ -234,10 +236,11 @@ def read_part(text: str, low: str, start: int, end: int, context: SmartContext) 
     calendar = context.calendar or _EMPTY_CALENDAR
     refs = find_time_references(part, calendar, context.reference_date)
     cycle_end = tuple(m.span() for m in v.CYCLE_END_PHRASE.finditer(part_low))
+    milestones = tuple(m.span() for m in v.CYCLE_MILESTONE_PHRASE.finditer(part_low))
     labels = [m.span() for m in v.LABEL.finditer(part_low)]
     labels += [m.span() for m in v.CLASS_CODE_CASED.finditer(part)]
     labels += [(r.start, r.end) for r in refs]
-    labels += list(cycle_end)
+    labels += [*cycle_end, *milestones]
     numbers = tuple(m.span() for m in v.NUMBER.finditer(part_low) if not _inside(*m.span(), labels))
     quantities = list(numbers)
     quantities += [m.span() for m in v.PERCENT.finditer(part_low)]
@@ -255,6 +258,7 @@ def read_part(text: str, low: str, start: int, end: int, context: SmartContext) 
         end=end,
         time_refs=tuple(r for r in refs if not _overlaps(r.start, r.end, cycle_end)),
         cycle_end_spans=cycle_end,
+        milestone_spans=milestones,
         quantities=tuple(sorted(set(quantities))),
         numbers=numbers,
         groups=tuple(sorted(set(groups))),
@@ -268,6 +272,17 @@ _CONSTRUCT_VERBS = frozenset(
      "address", "tackle", "manage", "maintain", "sustain"}
 )  # fmt: skip
 _ARTEFACT_VERBS = frozenset({"develop", "update", "extend", "refresh", "build on", "further"})
+_ENSURE_VERBS = frozenset({"ensure", "make"})
+
+
+def _personal(low: str) -> re.Match[str] | None:
+    """A personal goal, unless pupils or classes are in it (then it is school work)."""
+    found = v.PERSONAL.search(low)
+    if found is None or v.PUPILS_NAMED.search(low):
+        return None
+    return found
+
+
 _CLAUSE_END = re.compile(r"[,.;:(]|\s(?:so\s+that|by|in\s+order|which|to\s+ensure)\s")
 
 
@@ -285,7 +300,7 @@ def _lead(low_part: str) -> int:
 def specific(reading: PartReading) -> Finding:
     """S: a concrete action or change, and who or what it concerns."""
     part_low = reading.low[reading.start : reading.end]
-    personal = v.PERSONAL.search(part_low)
+    personal = _personal(part_low)
     if personal:
         span = reading.span(*personal.span())
         if reading.numbers or reading.quantities:
@@ -311,8 +326,10 @@ def specific(reading: PartReading) -> Finding:
         verb = generic.group(0) if generic else ""
         window = rest[: head_end if head_end > 0 else 120]
         after_verb = window[len(verb) :]
-        if (verb in _CONSTRUCT_VERBS and v.MEASURE_CONSTRUCT.search(after_verb)) or (
-            verb in _ARTEFACT_VERBS and v.CONCRETE_ARTEFACT.search(after_verb)
+        if (
+            (verb in _CONSTRUCT_VERBS and v.MEASURE_CONSTRUCT.search(after_verb))
+            or (verb in _ARTEFACT_VERBS and v.CONCRETE_ARTEFACT.search(after_verb))
+            or (verb in _ENSURE_VERBS and v.PRACTICE.search(rest))
         ):
             kind = "concrete"
     self_vague = bool(v.SELF_VAGUE.search(rest[:200]))
@@ -461,32 +478,33 @@ def achievable(reading: PartReading, context: SmartContext) -> Finding:
                 reading.span(*zero.span()),
             )
         )
-    if context.cycle_start is not None:
-        for ref in reading.time_refs:
-            if ref.on is not None and ref.on < context.cycle_start:
-                findings.append(
-                    _finding(
-                        "A-deadline-before-cycle",
-                        f"the deadline {uk(ref.on)} is before the cycle starts on "
-                        f"{uk(context.cycle_start)}",
-                        reading.span(ref.start, ref.end),
-                        on=uk(ref.on),
-                        cycle_start=uk(context.cycle_start),
-                        cycle_end=uk(context.cycle_end),
-                    )
-                )
+    start_of_cycle = context.cycle_start
+    if start_of_cycle is not None:
+        findings.extend(
+            _finding(
+                "A-deadline-before-cycle",
+                f"the deadline {uk(ref.on)} is before the cycle starts on {uk(start_of_cycle)}",
+                reading.span(ref.start, ref.end),
+                on=uk(ref.on),
+                cycle_start=uk(start_of_cycle),
+                cycle_end=uk(context.cycle_end),
+            )
+            for ref in reading.time_refs
+            if ref.on is not None and ref.on < start_of_cycle
+        )
     for points, start, end in _changes(reading, part_low):
         findings.extend(_change_findings(points, reading.span(start, end), "text"))
-    for m in v.ABSOLUTE.finditer(part_low):
-        if _overlaps(*m.span(), [f.span for f in []]):
-            continue
-        found = reading.span(*m.span()).text
+    absolute = v.ABSOLUTE.search(part_low)
+    if absolute:
+        found = reading.span(*absolute.span()).text
         findings.append(
             _finding(
-                "A-absolute", f"'{found}' is an absolute", reading.span(*m.span()), found=found
+                "A-absolute",
+                f"'{found}' is an absolute",
+                reading.span(*absolute.span()),
+                found=found,
             )
         )
-        break
     if not findings:
         return _finding(
             "A-achievable", "nothing impossible, absolute or over-ambitious", reading.whole()
@@ -522,15 +540,21 @@ def _change_findings(points: Decimal, span: Span, where: str) -> list[Finding]:
 _STANDARD_IN_TEXT = re.compile(r"\bts\s*[1-8]\b|\bteachers'?\s+standards?\b", re.ASCII)
 
 
-def relevant(text: str, low: str, context: SmartContext) -> Finding:
-    """R: about the professional role and linked to a SIP priority or standard."""
-    personal = v.PERSONAL.search(low)
-    if personal:
-        return _finding(
-            "R-personal-goal",
-            "a personal goal, unrelated to the professional role",
-            Span.of(text, *personal.span()),
-        )
+def relevant(
+    text: str, low: str, context: SmartContext, readings: Sequence[PartReading] = ()
+) -> Finding:
+    """R: about the professional role and linked to a SIP priority or standard.
+
+    A personal goal in any part fails R for the whole text, whatever is linked.
+    """
+    for reading in readings or [read_part(text, low, 0, len(text), context)]:
+        personal = _personal(low[reading.start : reading.end])
+        if personal:
+            return _finding(
+                "R-personal-goal",
+                "a personal goal, unrelated to the professional role",
+                reading.span(*personal.span()),
+            )
     links = (*context.sip_priorities, *context.standards)
     if links:
         return _finding("R-linked", f"linked to {', '.join(links)}", Span.whole(text))
@@ -560,8 +584,15 @@ def time_bound(reading: PartReading, context: SmartContext) -> Finding:
         findings.append(
             _finding("T-cycle-end", f"means the end of the cycle{ends}", reading.span(start, end))
         )
-    for ref in reading.time_refs:
-        findings.append(_dated(ref, reading, context))
+    findings.extend(
+        _finding(
+            "T-time-reference",
+            "a review meeting inside the cycle, not dated by the calendar",
+            reading.span(start, end),
+        )
+        for start, end in reading.milestone_spans
+    )
+    findings.extend(_dated(ref, reading, context) for ref in reading.time_refs)
     if findings:
         return max(findings, key=lambda f: f.verdict.rank)
     part_low = reading.low[reading.start : reading.end]

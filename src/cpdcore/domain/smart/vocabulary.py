@@ -18,6 +18,7 @@ __all__ = [
     "CLASS_CODE_CASED",
     "CONCRETE_ARTEFACT",
     "CYCLE_END_PHRASE",
+    "CYCLE_MILESTONE_PHRASE",
     "EVIDENCE_SOURCE",
     "GENERIC_LEAD",
     "GROUP",
@@ -35,6 +36,8 @@ __all__ = [
     "PERCENT_CHANGE_REVERSED",
     "PERCENT_PAIRED",
     "PERSONAL",
+    "PRACTICE",
+    "PUPILS_NAMED",
     "SELF_VAGUE",
     "SPLIT_OBJECTIVES",
     "VAGUE_TIME",
@@ -64,7 +67,8 @@ left out: they mostly mean "some" ("one of my aims", "a class")."""
 _NUMBER_WORD_RE = _words(*sorted(NUMBER_WORDS, key=len, reverse=True))
 
 NUMBER = _compile(
-    r"(?<![\w.,/-])(?:£\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w/])"
+    r"(?<![\w.,/-])(?:£\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:(?![\w/])|(?=(?:k|km|kg|g|m|mi|lbs?|hrs?|h|mins?|s|p)\b))"
     rf"|\b(?P<word>{_NUMBER_WORD_RE})(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?\b"
     r"(?!-(?!to\b)[a-z])"
 )
@@ -127,6 +131,7 @@ CLASS_CODE_CASED = _compile(r"\b\d{1,2}[A-Z](?:[A-Za-z]?\d?)\b(?<!\dD)")
 LETTER_GRADE_TARGET = _compile(
     r"\bgrade\s+[1-9]\+?|\bgrades\s+[1-9]\s*-\s*[1-9]|\bfull\s+marks\b|\bto\s+zero\b"
     r"|\bzero\s+(?:incidents|exclusions|suspensions|detentions)\b|\b(?:halve|double)\b"
+    r"|\bnot\s+(?:a\s+single|one)\s+\w+"
 )
 """Targets without a plain number: ``grade 9``, ``full marks``, ``to zero``, ``halve``,
 ``double``."""
@@ -146,7 +151,7 @@ EVIDENCE_SOURCE = _compile(
     r"|student\s+voice|drop[- ]ins?|(?:lesson\s+)?observations?|data|trackers?|tracking"
     r"|surveys?|questionnaires?|journal|portfolio|scores|results|words\s+correct\s+per\s+minute"
     r"|reading\s+ages?|endorsement\s+record|assessment\s+system|audits?|moderation"
-    r"|exit\s+tickets|feedback\s+forms?|attendance\s+(?:figures|records)|behaviour\s+points"
+    r"|feedback\s+forms?|attendance\s+(?:figures|records)|behaviour\s+points"
     r"|mark\s*books?|spreadsheet|dashboard|test\s+results|baseline\s+assessments?"
     r"|standardised\s+(?:tests?|scores?)|screening\s+check)\b"
 )
@@ -168,15 +173,23 @@ VAGUE_TIME = _compile(
 CYCLE_END_PHRASE = _compile(
     r"\bend\s+of\s+(?:the\s+|this\s+|my\s+)?(?:(?:appraisal|performance\s+management|review)\s+)?"
     r"(?:cycle|academic\s+year|school\s+year|summer\s+term)\b"
+    r"|\b(?:by|before|at)\s+(?:the\s+|my\s+)?(?:final|end[- ]of[- ]year|summative)\s+"
+    r"(?:appraisal\s+)?review\b"
 )
+
+CYCLE_MILESTONE_PHRASE = _compile(
+    r"\b(?:by|before|at)\s+(?:the\s+|my\s+)?(?:mid[- ]year|mid[- ]point|interim)\s+"
+    r"(?:appraisal\s+|performance\s+management\s+)?review\b"
+)
+"""A review meeting inside the cycle: a deadline the calendar cannot date."""
 """Phrases that mean the end of the cycle, whatever the calendar says."""
 
 ABSOLUTE = _compile(
     r"\b(?:all|every|each)\s+(?:single\s+)?(?:(?:of\s+)?(?:the|my|our|their|these|those)\s+)?"
     r"(?:(?!(?:with|in|for|to|by|at|on|and|or|so|that|than|who|when|until|from|of)\b)"
     r"[\w'*+-]+\s+){0,6}?"
-    r"(?:pupils?|students?|children|child|learners?|lessons?|classes|class|members|teachers"
-    r"|staff|parents|families|candidates|boys|girls|scientists|readers|writers|mathematicians"
+    r"(?:pupils?|students?|children|child|learners?|lessons?|classes|class"
+    r"|candidates|boys|girls|scientists|readers|writers|mathematicians"
     r"|historians|geographers|economists)\b"
     r"|\b100\s*(?:%|per\s*cent\b|percent\b)"
     r"|\b(?:never|always|none)\b"
@@ -222,7 +235,7 @@ _GROUP_WORDS = _words(
     r"catch[- ]up", r"booster", r"intervention\s+groups?", r"pre[- ]verbal", r"gifted",
     r"teaching\s+assistants?", r"support\s+staff", r"ects?\b", r"trainees?", r"nqts?",
     r"new\s+staff", r"department", r"faculty", r"whole\s+school", r"whole[- ]trust",
-    r"across\s+the\s+(?:school|trust)", r"candidates", r"mentees?",
+    r"(?:across|anywhere\s+in|throughout)\s+the\s+(?:school|trust)", r"candidates", r"mentees?",
     # subjects and areas of learning
     r"maths", r"mathematics", r"mathematicians", r"numeracy", r"english", r"literacy",
     r"sciences?", r"scientists", r"biology", r"biologists", r"chemistry", r"chemists",
@@ -252,8 +265,51 @@ _GROUP_WORDS = _words(
     r"number\s+bonds", r"rosenshine", r"success\s+criteria", r"lesson\s+study",
     r"instructional\s+coaching", r"dialogic\s+\w+", r"questioning\s+techniques?",
     r"oracy\s+club", r"sensory\s+\w+", r"zones\s+of\s+regulation", r"social\s+stories",
+    r"parents", r"carers", r"families", r"middle\s+leaders", r"subject\s+lead(?:er)?s?",
+    r"heads?\s+of\s+(?:department|year|faculty)", r"governors", r"lunchtime\s+staff",
+    r"midday\s+supervisors", r"autis\w+", r"asd", r"adhd", r"dyslexi\w+", r"slcn",
+    r"speech\s+and\s+language", r"nurture", r"alternative\s+provision", r"tutees",
+    r"prefects", r"school\s+council", r"sixth\s+formers", r"(?:top|bottom|middle)\s+sets?",
+    r"exam\s+classes", r"sen\s+support", r"higher\s+attainers", r"lower\s+attainers",
+    r"design\s+technology", r"product\s+design", r"religious\s+studies", r"statistics",
+    r"further\s+maths", r"music\s+technology", r"health\s+and\s+social\s+care",
+    r"hospitality", r"child\s+development", r"performing\s+arts", r"creative\s+writing",
+    r"comprehension", r"inference", r"early\s+reading", r"mental\s+maths",
+    r"problem[- ]solving", r"reasoning", r"stem", r"careers", r"epq", r"swimming",
+    r"live\s+marking", r"verbal\s+feedback", r"retrieval", r"socratic\s+\w+",
+    r"reading\s+for\s+pleasure", r"talk\s+for\s+writing", r"read\s+write\s+inc", r"rwi",
+    r"number\s+talks", r"concrete[- ]pictorial[- ]abstract", r"cpa", r"bar\s+model\w*",
+    r"times\s+tables\s+rock\s+stars", r"ttrs", r"lexia", r"bedrock", r"seneca",
+    r"hegarty\w*", r"dr\s+frost", r"tassomai", r"educake", r"quizlet", r"flash\s*cards",
+    r"think[- ]alouds?", r"i\s+do,?\s+we\s+do", r"gradual\s+release", r"shared\s+writing",
+    r"modelled\s+writing", r"guided\s+practice", r"chunking", r"wait\s+time",
+    r"turn[- ]and[- ]talk", r"choral\s+\w+", r"show[- ]me\s+boards", r"mini[- ]plenar\w+",
+    r"entry\s+routines?", r"behaviour\s+for\s+learning", r"praise\s+postcards",
+    r"house\s+points", r"rewards?\s+system", r"over[- ]learning", r"emotion\s+coaching",
+    r"lego\s+therapy", r"attention\s+autism", r"makaton", r"signalong",
+    r"colourful\s+semantics", r"toe\s+by\s+toe", r"direct\s+instruction", r"mastery",
+    r"(?:marking|feedback|homework|behaviour)\s+polic\w+", r"npq\w*",
+    r"early\s+career\s+framework", r"ecf", r"exit\s+slips?", r"knowledge\s+quizz\w+",
+    r"graphic\s+organisers?", r"vocabulary\s+instruction", r"tier\s+[23]\s+vocabulary",
+    r"fluency", r"cognitive\s+load", r"spaced\s+retrieval",
 )  # fmt: skip
 GROUP = _compile(rf"\b(?:{_GROUP_WORDS})\b")
+
+PUPILS_NAMED = _compile(
+    r"\b(?:pupils?|students?|children|learners?|class(?:es)?|years?\s*\d{1,2}|y\d{1,2}"
+    r"|ks\s*[1-5]|reception|tutor\s+group|form\s+group|sixth\s+form\w*)\b"
+)
+"""Pupils or classes are mentioned: a goal with them in it is not a private one."""
+
+PRACTICE = _compile(
+    r"\b(?:cold[- ]call\w*|think[- ]pair[- ]share|hinge[- ]questions?|retrieval\s+\w+"
+    r"|low[- ]stakes\s+\w+|mini[- ]whiteboards?|whole[- ]class\s+feedback|sentence\s+stems?"
+    r"|talk\s+partners?|precision\s+teaching|pecs|visuali[sz]ers?|worked\s+examples?"
+    r"|do\s+now|scaffold\w*|writing\s+frames?|pre[- ]teach\w*|knowledge\s+organisers?"
+    r"|dual\s+coding|exit\s+tickets?|seating\s+plans?|(?:live\s+)?modelling|routines?"
+    r"|silent[- ]start|meet[- ]and[- ]greet|restorative\s+\w+|tasks?)\b"
+)
+"""Named classroom practices: "ensure every lesson starts with a Do Now" is an action."""
 """Who or what an objective concerns: a year group, a pupil group, a subject or a named
 practice (lower case)."""
 
@@ -264,6 +320,7 @@ LEAD_FILLER = _compile(
     r"^\s*(?:(?:by|before|within|in|over(?!\s+\d)|during|from|until|at(?!\s+least)|as|throughout"
     r"|for|with|after"
     r"|this|next|across|once|when|following|using|working\s+with)\b[^,.;:]{0,80},\s*"
+    r"|(?:my|the|our)\s+(?:aim|objective|goal|target|intention)\s+(?:is|will\s+be)\s+to\s+"
     r"|(?:i|we)\s+(?:(?:will|would\s+like\s+to|want\s+to|wish\s+to|aim\s+to|plan\s+to"
     r"|intend\s+to|am\s+going\s+to|are\s+going\s+to|shall|hope\s+to|also|need\s+to|must"
     r"|should|can|am|are)\s+)+"
@@ -279,7 +336,9 @@ GENERIC_LEAD = _compile(
     r"|reflect\s+on|learn\s+about|learn\s+more|understand|encourage|promote|foster|maintain"
     r"|sustain|further|build\s+on|look\s+at|look\s+into|think\s+about|consider|address"
     r"|tackle|explore|embrace|update|refresh|extend|deepen|broaden|better|manage"
-    r"|progress|upskill|engage|inspire|motivate|challenge|know|feel|do|have\s+a\s+go)\b"
+    r"|progress|upskill|engage|inspire|motivate|challenge|know|feel|do|have\s+a\s+go"
+    r"|work\s+towards|strive|endeavour|seek|look\s+to|start\s+to|begin\s+to|gain|widen"
+    r"|expand|refine|reflect|get\s+more|feel\s+more|grow\s+in)\b"
 )
 """Generic verbs: they state a wish, not an action, unless the object or a target makes
 them concrete ("improve attendance from 84% to 90%")."""
@@ -331,13 +390,21 @@ PERSONAL = _compile(
     r"|\b(?:go(?:ing)?\s+to|at)\s+the\s+gym\b|\bget\s+fit(?:ter)?\b"
     r"|\bbe\s+(?:fitter|healthier|slimmer)\b|\bfeel\s+less\s+stressed\b"
     r"|\bmy\s+(?:own\s+)?(?:health|weight|diet|fitness|stress\s+levels?|bmi)\b"
-    r"|\bsave\s+£|\btowards\s+a\s+new\s+(?:car|house|kitchen|bike)\b"
+    r"|\bsave\s+£[\d,]+\s+(?:towards|for)\b|\bsave\s+(?:up\s+)?for\s+(?:a|my)\b"
+    r"|\btowards\s+a\s+new\s+(?:car|house|kitchen|bike)\b"
+    r"|\b\d+\s*k(?:m)?\s+(?:race|run)\b|\bcouch\s+to\s+5\s*k|\b[\d,]+\s+steps\s+a\s+day"
+    r"|\bdriving\s+(?:test|lessons)\b|\blearn\s+to\s+drive\b|\bmove\s+house\b"
+    r"|\bthree\s+peaks\b|\bkilimanjaro\b|\bben\s+nevis\b|\bpay\s+off\b|\bcredit\s+card"
+    r"|\bmy\s+(?:own\s+)?(?:novel|blog|podcast|youtube|etsy)\b|\bpottery\b|\bcrochet\b"
+    r"|\b(?:lose|losing)\s+\d+\s*(?:kg|lbs?|pounds|stone)|\bpiano\s+grade|\bmy\s+piano\b"
+    r"|\bwatercolou?r|\bmy\s+(?:dog|puppy|house|flat|kitchen|car|holiday)\b"
     r"|\bbuy\s+(?:a|my)\s+(?:new\s+)?(?:car|house|flat|home)\b|\bmortgage\b"
     r"|\bukulele\b|\bguitar\b|\bgolf\s+handicap|\bmy\s+golf\b|\bhandicap\s+from\b"
     r"|\bswim\s+\d+\s+lengths|\bcycle\s+(?:at\s+least\s+)?[\d,]+\s+(?:miles|km)"
-    r"|\bcycling\s+club\b|\brunning\s+club\b|\bbook\s+club\b|\bcrime\s+novels\b"
+    r"|\bmy\s+(?:cycling|running|book|walking|swimming|golf|tennis|football|rugby)\s+club\b"
+    r"|\bcrime\s+novels\b"
     r"|\bsourdough\b|\blearn\s+to\s+(?:bake|knit|surf|ski|sail|paint|dance|play)\b"
-    r"|\bvillage\s+market\b|\bwedding\b|\bphotography\s+business\b"
+    r"|\bvillage\s+market\b|\bwedding\b|\bphotography\s+business\b|\bholiday\s+in\b"
     r"|\bmy\s+(?:own\s+|side\s+)?business\b|\bknitting\b|\ballotment\b|\bmy\s+garden\b"
     r"|\bholiday\s+to\b|\bpassport\b|\bdriving\s+test\b|\bquit\s+smoking\b"
     r"|\bstop\s+smoking\b|\bdrink\s+less\b|\bmeditat\w+\s+(?:every|each)\s+morning\b"

@@ -28,19 +28,23 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
+from cpdcore.domain.alignment import AlignmentFact
 from cpdcore.domain.audit import AuditEntry
+from cpdcore.domain.clips import Clip, ObservationPolicy
 from cpdcore.domain.consent import ConsentRecord, Share
 from cpdcore.domain.cpd_activities import CpdActivity
 from cpdcore.domain.cycles import AppraisalCycle
 from cpdcore.domain.evidence import Evidence
 from cpdcore.domain.line_management import AppraiserAssignment
 from cpdcore.domain.objectives import Objective
+from cpdcore.domain.observations import Observation, ObservationFocus, ObservationRequest
 from cpdcore.domain.organisation import Department, School, StaffMember, Trust
 from cpdcore.domain.progress import ProgressUpdate
 from cpdcore.domain.rag.overrides import RagOverride
 from cpdcore.domain.review_meetings import ReviewComment
 from cpdcore.domain.roster import ClassGroup, OutcomeAggregate, TeachingLink
 from cpdcore.domain.sip import SipPriority
+from cpdcore.domain.video_clubs import ClubSession, VideoClub
 from cpdcore.errors import ConfigurationError, ValidationError
 from cpdcore.serialization import converter
 
@@ -378,6 +382,35 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
     )
     kinds.add(
         OutcomeAggregate, "outcome_aggregates", promote=("group_type", "group_id", "week_start")
+    )
+    # Migration 0003.
+    kinds.add(ObservationFocus, "observation_foci", promote=("code", "active"))
+    kinds.add(
+        ObservationRequest,
+        "observation_requests",
+        promote=("observer_id", "teacher_id", "status", "planned_for"),
+        person="teacher_id",
+    )
+    kinds.add(
+        Observation,
+        "observations",
+        promote=("observer_id", "teacher_id", "kind", "observed_on"),
+        person="teacher_id",
+    )
+    kinds.add(ObservationPolicy, "observation_policies")
+    kinds.add(
+        Clip,
+        "clips",
+        promote=("subject_id", "recorded_by", "kind", "observation_id", "captured_on"),
+        person="subject_id",
+    )
+    kinds.add(VideoClub, "video_clubs", promote=("facilitator_id", "active"))
+    kinds.add(ClubSession, "club_sessions", promote=("club_id", "status"))
+    kinds.add(
+        AlignmentFact,
+        "alignment_facts",
+        promote=("person_id", "academic_year", "sip_code", "activity"),
+        person="person_id",
     )
 
 

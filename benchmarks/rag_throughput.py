@@ -34,6 +34,7 @@ from cpdcore.domain.objectives import (
     Agreement,
     MeasureUnit,
     Milestone,
+    MilestoneDone,
     Objective,
     ObjectiveCategory,
     ObjectiveStatus,
@@ -103,14 +104,24 @@ def chunk(
             ),
             status=ObjectiveStatus.IN_PROGRESS,
             agreements=AGREED,
+            milestones_done=tuple(
+                MilestoneDone(m.code, m.due_on - timedelta(days=2), "a")
+                for m in milestones
+                if rng.random() < 0.85
+            ),
         )
+        # Progress roughly on pace (measured in the autumn and spring, with noise), so the
+        # colours spread as in a real school rather than piling up in RED.
         progress = []
         for i in range(POINTS):
             criterion = criteria[i % 2]
-            span = criterion.target - (criterion.baseline or Decimal(0))
-            value = (criterion.baseline or Decimal(0)) + span * Decimal(rng.randint(0, 100)) / 100
+            measured = begins + timedelta(days=15 + 28 * i + rng.randint(0, 10))
+            pace = (measured - begins).days / max(1, (due - begins).days)
+            share = min(1.0, max(0.0, pace + rng.uniform(-0.12, 0.15)))
+            baseline = criterion.baseline or Decimal(0)
+            value = baseline + (criterion.target - baseline) * Decimal(round(share * 100)) / 100
             if criterion.unit is MeasureUnit.YES_NO:
-                value = Decimal(rng.randint(0, 1))
+                value = Decimal(1 if share > 0.5 else 0)
             progress.append(
                 ProgressUpdate(
                     id=f"u{n}-{i}",
@@ -120,7 +131,7 @@ def chunk(
                     objective_id=oid,
                     appraisee_id=person,
                     criterion=criterion.code,
-                    measured_on=begins + timedelta(days=rng.randint(0, 150)),
+                    measured_on=measured,
                     value=value,
                     recorded_by="a",
                     recorded_at=AT,

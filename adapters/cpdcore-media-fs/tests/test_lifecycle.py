@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -238,3 +239,31 @@ def test_rotation_reports_items_it_cannot_unwrap_and_carries_on(tmp_path: Path) 
     [failure] = report.failures
     assert failure.media_id == orphan.media_id
     assert "previous_keks" in failure.reason
+
+
+# --- streaming ----------------------------------------------------------------------
+
+
+def test_put_and_get_run_in_constant_memory(tmp_path: Path, kek: bytes) -> None:
+    store = EncryptedFileStore(tmp_path, kek)  # default 1 MiB segments
+    block = os.urandom(1024 * 1024)
+    size_mib = 24
+
+    def upload() -> Iterator[bytes]:
+        yield MP4_HEAD
+        for _ in range(size_mib):
+            yield block
+
+    tracemalloc.start()
+    try:
+        info = store.put(T1, upload(), kind=MediaKind.VIDEO)
+        _, put_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        total = sum(len(chunk) for chunk in store.open(T1, info.media_id))
+        _, get_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == info.size == len(MP4_HEAD) + size_mib * len(block)
+    # a few segments' worth, far from the 24 MiB of the clip
+    assert put_peak < 8 * 1024 * 1024, put_peak
+    assert get_peak < 8 * 1024 * 1024

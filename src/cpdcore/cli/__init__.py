@@ -23,6 +23,7 @@ CORE_COMMANDS: tuple[str, ...] = (
     "cpdcore.cli.aggregate",
     "cpdcore.cli.research",
     "cpdcore.cli.rag",
+    "cpdcore.cli.smart",
 )
 """Modules of core subcommands; each has ``register(app)`` adding its commands."""
 

@@ -19,16 +19,19 @@ from cpdcore.domain.identifiers import TrustId
 from cpdcore.plugins import make_plugin_manager, resolve
 from cpdcore.ports import AuditSink, Clock, MediaStore, MisSource, Storage
 from cpdcore.services.aggregation import AggregationUseCases
+from cpdcore.services.alignment import AlignmentUseCases
 from cpdcore.services.appraisal import AppraisalUseCases
 from cpdcore.services.consent import ConsentUseCases
 from cpdcore.services.context import Adapters
 from cpdcore.services.cpd_record import CpdRecordUseCases
 from cpdcore.services.evidence import EvidenceUseCases
 from cpdcore.services.gdpr import GdprUseCases
+from cpdcore.services.observations import ObservationUseCases
 from cpdcore.services.organisation import OrganisationUseCases
 from cpdcore.services.rag import RagUseCases
 from cpdcore.services.reports import ReportUseCases
 from cpdcore.services.roster import RosterUseCases
+from cpdcore.services.video_clubs import VideoClubUseCases
 
 __all__ = ["ActingCpd", "Cpd"]
 
@@ -41,11 +44,14 @@ class ActingCpd(
     EvidenceUseCases,
     CpdRecordUseCases,
     ReportUseCases,
+    AlignmentUseCases,
     AggregationUseCases,
     RosterUseCases,
     ConsentUseCases,
     GdprUseCases,
     RagUseCases,
+    ObservationUseCases,
+    VideoClubUseCases,
 ):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""
 

@@ -73,7 +73,10 @@ class AlignmentFact:
     academic_year: str
     term: str
     sip_code: str
-    activity: AlignmentActivity
+    activity: str = attrs.field(
+        validator=attrs.validators.in_([a.value for a in AlignmentActivity])
+    )
+    """An :class:`AlignmentActivity` value, stored as text so aggregates can group by it."""
     source_id: str
     minutes: int = 0
     version: int = 0
@@ -107,7 +110,7 @@ def _fact(
         academic_year=academic_year_of(day),
         term=term_of(day).value,
         sip_code=sip_code,
-        activity=activity,
+        activity=activity.value,
         source_id=source_id,
         minutes=minutes,
     )

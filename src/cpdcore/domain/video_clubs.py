@@ -34,6 +34,8 @@ __all__ = [
     "Insight",
     "PlaylistCheck",
     "PlaylistEntry",
+    "PlaylistItem",
+    "PlaylistView",
     "SessionStatus",
     "VideoClub",
     "add_action",
@@ -256,6 +258,34 @@ class PlaylistCheck:
     because: str
     purpose: Purpose | None = None
     consent_id: str | None = None
+
+
+@attrs.frozen
+class PlaylistItem:
+    """A clip the viewer may watch in the session, as planned by the facilitator."""
+
+    clip_id: str
+    title: str
+    kind: str
+    duration_seconds: int
+    start_second: int
+    prompt: str
+    because: str
+
+
+@attrs.frozen
+class PlaylistView:
+    """A session's playlist as one viewer sees it now: what plays, what was withheld."""
+
+    session_id: str
+    club_id: str
+    items: tuple[PlaylistItem, ...]
+    withheld: tuple[PlaylistCheck, ...]
+
+    @property
+    def clip_ids(self) -> tuple[str, ...]:
+        """Ids of the clips that play, in playlist order."""
+        return tuple(i.clip_id for i in self.items)
 
 
 def club_may_watch(

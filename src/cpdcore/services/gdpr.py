@@ -11,11 +11,13 @@ Erasure per record type (see also ``docs/how-to/subject-access-request.md``):
 
 * the staff record is anonymised (name, email, MIS id, roles, departments removed; the
   id stays so others' records still join);
-* their developmental evidence, CPD log, shares and class links are deleted, media too;
-* their appraisal records (objectives, progress, review comments, formal evidence,
-  appraiser assignments, RAG overrides) are **kept** by default until the appraisal
-  retention period ends, because they may be needed to establish or defend legal claims
-  (UK GDPR Art. 17(3)(e)); ``keep_appraisal_records=False`` deletes them too;
+* their developmental evidence, observations, clips, CPD log, alignment facts, shares and
+  class links are deleted, media too;
+* their appraisal records (objectives, progress, review comments, formal evidence and
+  formal observations, appraiser assignments, RAG overrides) are **kept** by default
+  until the appraisal retention period ends, because they may be needed to establish or
+  defend legal claims (UK GDPR Art. 17(3)(e)); ``keep_appraisal_records=False`` deletes
+  them too;
 * their consent records are kept (withdrawn) as proof of what was agreed (Art. 7(1));
 * their id in anyone else's record (an author, a history entry, a share member) is
   replaced by a random pseudonym;
@@ -30,13 +32,15 @@ import json
 import os
 import uuid
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
 import attrs
 
+from cpdcore.domain.alignment import AlignmentFact
 from cpdcore.domain.audit import AuditEntry
+from cpdcore.domain.clips import Clip, ObservationPolicy
 from cpdcore.domain.consent import ConsentRecord, Share, revoke_share, withdraw
 from cpdcore.domain.cpd_activities import CpdActivity
 from cpdcore.domain.cycles import AppraisalCycle
@@ -44,6 +48,12 @@ from cpdcore.domain.evidence import Evidence
 from cpdcore.domain.identifiers import MediaId, StaffId
 from cpdcore.domain.line_management import AppraiserAssignment
 from cpdcore.domain.objectives import Objective
+from cpdcore.domain.observations import (
+    Observation,
+    ObservationFocus,
+    ObservationKind,
+    ObservationRequest,
+)
 from cpdcore.domain.organisation import Department, Role, School, StaffMember, Trust
 from cpdcore.domain.progress import ProgressUpdate
 from cpdcore.domain.rag.overrides import RagOverride
@@ -60,9 +70,11 @@ from cpdcore.domain.retention import (
 from cpdcore.domain.review_meetings import ReviewComment
 from cpdcore.domain.roster import ClassGroup, OutcomeAggregate, TeachingLink
 from cpdcore.domain.sip import SipPriority
+from cpdcore.domain.video_clubs import ClubSession, VideoClub
 from cpdcore.errors import PermissionDenied, ValidationError
 from cpdcore.serialization import SCHEMA_VERSION, converter, to_dict
 from cpdcore.services.context import Transaction, UseCases, all_pages
+from cpdcore.services.rag import RagPolicySetting
 
 __all__ = [
     "ANONYMOUS_FAMILY_NAME",
@@ -101,6 +113,18 @@ class RecordKind:
     on_erasure: Disposal | None = None
     legal_hold: bool = False
     """Kept on erasure while the appraisal retention runs (legal claims)."""
+    category_of: Callable[[Any], RetentionCategory] | None = None
+    """Decides the category per record (evidence and observations: formal or not)."""
+
+    def category_for(self, record: Any) -> RetentionCategory | None:
+        """The retention category of one record of this kind."""
+        return self.category if self.category_of is None else self.category_of(record)
+
+
+def _observation_category(observation: Observation) -> RetentionCategory:
+    if observation.kind is ObservationKind.FORMAL:
+        return RetentionCategory.APPRAISAL_RECORDS
+    return RetentionCategory.DEVELOPMENTAL_RECORDS
 
 
 RECORD_KINDS: list[RecordKind] = [
@@ -113,7 +137,18 @@ RECORD_KINDS: list[RecordKind] = [
     RecordKind(OutcomeAggregate),
     RecordKind(StaffMember, "id", RetentionCategory.STAFF_RECORD, Disposal.ANONYMISE),
     RecordKind(TeachingLink, "staff_id", RetentionCategory.STAFF_RECORD, Disposal.DELETE),
-    RecordKind(Evidence, "owner_id", None, Disposal.DELETE),
+    RecordKind(Evidence, "owner_id", None, Disposal.DELETE, category_of=category_of_evidence),
+    RecordKind(ObservationFocus),
+    RecordKind(ObservationPolicy),
+    RecordKind(VideoClub),
+    RecordKind(ClubSession),
+    RecordKind(RagPolicySetting),
+    RecordKind(
+        ObservationRequest, "teacher_id", RetentionCategory.DEVELOPMENTAL_RECORDS, Disposal.DELETE
+    ),
+    RecordKind(Observation, "teacher_id", None, Disposal.DELETE, category_of=_observation_category),
+    RecordKind(Clip, "subject_id", RetentionCategory.DEVELOPMENTAL_MEDIA, Disposal.DELETE),
+    RecordKind(AlignmentFact, "person_id", RetentionCategory.CPD_RECORDS, Disposal.DELETE),
     RecordKind(CpdActivity, "staff_id", RetentionCategory.CPD_RECORDS, Disposal.DELETE),
     RecordKind(
         Objective, "appraisee_id", RetentionCategory.APPRAISAL_RECORDS, Disposal.DELETE, True
@@ -335,13 +370,14 @@ class GdprUseCases(UseCases):
                 tx.repo(Share).update(revoke_share(record, tx.now))
                 return RetentionAction(RetentionCategory.SHARES, "revoked", name, record.id)
             return None
-        category = category_of_evidence(record) if isinstance(record, Evidence) else kind.category
+        category = kind.category_for(record)
         if category is None:
             return None
         rule = policy.rule(category)
         subject = _subject(kind, record)
-        if rule.anchor is Anchor.CREATED and isinstance(record, Evidence):
-            anchor: date | None = record.captured_on
+        if rule.anchor is Anchor.CREATED:
+            created = getattr(record, "captured_on", None)
+            anchor: date | None = created if isinstance(created, date) else None
         elif rule.anchor is Anchor.ENDED and isinstance(record, ConsentRecord | Share):
             anchor = _ended(record)
         elif rule.anchor is Anchor.LEFT:
@@ -608,10 +644,8 @@ def _anonymous(record: Any) -> Any:
 def _erasure(kind: RecordKind, record: Any, keep_appraisal: bool) -> str:
     if isinstance(record, ConsentRecord):
         return "withdraw" if record.withdrawn_at is None else "keep"
-    if isinstance(record, Evidence):
-        appraisal = category_of_evidence(record) is RetentionCategory.APPRAISAL_RECORDS
-        return "keep" if appraisal and keep_appraisal else "delete"
-    if kind.legal_hold and keep_appraisal:
+    appraisal = kind.category_for(record) is RetentionCategory.APPRAISAL_RECORDS
+    if (kind.legal_hold or appraisal) and keep_appraisal:
         return "keep"
     if kind.on_erasure is Disposal.ANONYMISE:
         return "anonymise"

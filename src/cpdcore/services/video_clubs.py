@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from cpdcore.domain.access import Action, can
+from cpdcore.domain.access import Action, PupilMedia, can
 from cpdcore.domain.clips import Clip, clip_resource
 from cpdcore.domain.consent import Audience, ConsentRecord, ItemKind, Purpose, Share, find_consent
 from cpdcore.domain.identifiers import SchoolId, StaffId
@@ -154,7 +154,8 @@ class VideoClubUseCases(UseCases):
 
         Records a ``DEVELOPMENTAL_REVIEW`` consent for ``LEARNING_GROUP`` narrowed to this
         club (unless one stands) and a share naming the club's participants. Raises
-        ``ConsentRequired`` when a pupil in the clip's class is flagged "no media".
+        ``ConsentRequired`` when a pupil in the clip's class is flagged "no media" (or
+        the flags cannot be checked), before anything is recorded.
         """
         with self._transaction() as tx:
             clip = load_clip(tx, clip_id)
@@ -164,6 +165,15 @@ class VideoClubUseCases(UseCases):
                     f"only {clip.subject_id}, whose practice the clip shows, shares it"
                 )
             resource = clip_resource(clip)
+            facts = clip_facts(tx, resource, self._adapters.mis)
+            if facts.pupil_media in (PupilMedia.REFUSED, PupilMedia.UNKNOWN):
+                raise ConsentRequired(
+                    f"clip {clip.id} shows class {clip.class_label} where a pupil has no media "
+                    "consent in the MIS (or the flags cannot be checked); it can be seen only "
+                    "by you and your observer",
+                    purpose=Purpose.DEVELOPMENTAL_REVIEW.value,
+                    audience=Audience.LEARNING_GROUP.value,
+                )
             consents = all_pages(
                 tx.repo(ConsentRecord), self.actor.trust_id, where={"subject_id": clip.subject_id}
             )
@@ -189,16 +199,6 @@ class VideoClubUseCases(UseCases):
                     wording_version=wording_version,
                     group_id=club.id,
                 )
-            facts = clip_facts(tx, resource, self._adapters.mis)
-            can(
-                self.actor,
-                Action.SHARE,
-                resource,
-                Purpose.DEVELOPMENTAL_REVIEW,
-                tx.now,
-                facts=facts,
-                audience=Audience.LEARNING_GROUP,
-            ).check()
             share = tx.repo(Share).add(
                 Share(
                     id=new_id(),

@@ -1,8 +1,9 @@
 """Fixtures: an empty store per test on SQLite, PostgreSQL and MariaDB.
 
-Isolation: each test module gets its own PostgreSQL schema and its own MariaDB database,
-migrated once; every test then starts from empty tables (rows are deleted afterwards), so
-runs never see each other's data and the suite stays fast.
+Isolation: each test run gets its own PostgreSQL schema and its own MariaDB database (random
+names, dropped at the end), migrated once; every test then starts from empty tables (rows
+are deleted afterwards), so runs never see each other's data and the suite stays fast.
+Migration tests get fresh, unmigrated schemas of their own.
 """
 
 from __future__ import annotations
@@ -75,22 +76,28 @@ def _maria_database(mariadb_url: str) -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(scope="module")
-def migrated_pg(pg_schema_url: str) -> str:
-    """The module's PostgreSQL schema, migrated to the newest revision."""
-    engine = schema.make_engine(pg_schema_url)
-    schema.upgrade(engine)
-    engine.dispose()
-    return pg_schema_url
+@pytest.fixture(scope="session")
+def migrated_pg(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL schema of this test session, migrated once to the newest revision.
+
+    Tests using it through a store fixture find its tables empty (rows are deleted after
+    each test); migrating once per session keeps the suite fast.
+    """
+    for url in _pg_schema(postgres_url):
+        engine = schema.make_engine(url)
+        schema.upgrade(engine)
+        engine.dispose()
+        yield url
 
 
-@pytest.fixture(scope="module")
-def migrated_maria(maria_db_url: str) -> str:
-    """The module's MariaDB database, migrated to the newest revision."""
-    engine = schema.make_engine(maria_db_url)
-    schema.upgrade(engine)
-    engine.dispose()
-    return maria_db_url
+@pytest.fixture(scope="session")
+def migrated_maria(mariadb_url: str) -> Iterator[str]:
+    """A MariaDB database of this test session, migrated once (MariaDB DDL is slow)."""
+    for url in _maria_database(mariadb_url):
+        engine = schema.make_engine(url)
+        schema.upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 def empty_tables(storage: SqlStorage) -> None:

@@ -7,7 +7,9 @@ from datetime import date
 
 import attrs
 import pytest
+import sqlalchemy as sa
 from cpdcore_sqlalchemy import SqlStorage
+from cpdcore_sqlalchemy.tables import metadata
 
 from cpdcore.domain.identifiers import CycleId, ObjectiveId, SchoolId, StaffId, TrustId
 from cpdcore.domain.objectives import Objective, ObjectiveCategory, ObjectiveTerms
@@ -28,6 +30,13 @@ def _objective() -> Objective:
             "Hinge questions", ObjectiveCategory.PUPIL_PROGRESS, date(2026, 9, 1), date(2027, 7, 1)
         ),
     )
+
+
+def empty_tables(store: SqlStorage) -> None:
+    """Leave the shared test database as it was found."""
+    with store.engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(sa.delete(table))
 
 
 def _race(url: str) -> None:
@@ -78,6 +87,7 @@ def _race(url: str) -> None:
         assert final.version == 1 + ROUNDS
         assert final.outcome_note == "".join(sorted(winners, key=lambda m: int(m.split(":")[0])))
     finally:
+        empty_tables(stores[0])
         for store in stores:
             store.close()
 

@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from cpdcore_sqlalchemy import SqlStorage, schema
 from cpdcore_sqlalchemy.store_copy import table_fingerprint
 from cpdcore_sqlalchemy.tables import metadata
+from typer.testing import CliRunner, Result
 
 from cpdcore import Actor, Cpd
+from cpdcore.cli import build_app
 from cpdcore.clocks import FixedClock
 from cpdcore.domain.identifiers import StaffId, TrustId
 
@@ -26,8 +28,20 @@ ROOT = Path(__file__).resolve().parents[3]
 CPD = [sys.executable, "-m", "cpdcore.cli"]
 
 
-def cpd(*args: str) -> subprocess.CompletedProcess[str]:
+def cpd_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``cpd`` console program."""
     return subprocess.run([*CPD, *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def cli() -> Any:
+    """The ``cpd`` application with every installed plugin's commands, in process."""
+    return build_app()
+
+
+def cpd(app: Any, *args: str) -> Result:
+    """Run ``cpd ARGS`` in process (much faster than a new interpreter per command)."""
+    return CliRunner().invoke(app, list(args))
 
 
 def _demo() -> ModuleType:
@@ -95,17 +109,17 @@ def test_cpd_open_on_a_new_sqlite_file_needs_no_setup_and_reopens(tmp_path: Path
         assert app.verify_audit(TrustId("t1")) == []
 
 
-def test_cpd_db_commands_upgrade_downgrade_and_report(tmp_path: Path) -> None:
+def test_cpd_db_commands_upgrade_downgrade_and_report(tmp_path: Path, cli: Any) -> None:
     url = f"sqlite:///{tmp_path / 'ops.db'}"
     head = schema.head_revision()
-    done = cpd("db", "upgrade", "--db", url)
+    done = cpd_process("db", "upgrade", "--db", url)  # the real console program once
     assert done.returncode == 0, done.stderr
     assert f"schema at {head}" in done.stdout
-    assert f"current: {head}" in cpd("db", "current", "--db", url).stdout
-    down = cpd("db", "downgrade", "--db", url, "--revision", "base")
-    assert down.returncode == 0, down.stderr
-    assert "base" in down.stdout
-    assert "current: none" in cpd("db", "current", "--db", url).stdout
+    assert f"current: {head}" in cpd(cli, "db", "current", "--db", url).output
+    down = cpd(cli, "db", "downgrade", "--db", url, "--revision", "base")
+    assert down.exit_code == 0, down.output
+    assert "base" in down.output
+    assert "current: none" in cpd(cli, "db", "current", "--db", url).output
 
 
 def _fingerprints(url: str, trusts: list[TrustId] | None = None) -> dict[str, tuple[int, str]]:
@@ -132,25 +146,26 @@ def _seed_two_trusts(url: str) -> None:
 
 @pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
 def test_cpd_db_copy_moves_sqlite_to_a_server_verified(
-    tmp_path: Path, engine: str, request: pytest.FixtureRequest
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest, cli: Any
 ) -> None:
     source = f"sqlite:///{tmp_path / 'embedded.db'}"
-    target: str = request.getfixturevalue(
-        "empty_pg_url" if engine == "postgresql" else "empty_maria_url"
+    store: SqlStorage = request.getfixturevalue(
+        "pg_store" if engine == "postgresql" else "maria_store"
     )
+    target = store.url
     _seed_two_trusts(source)
-    copied = cpd("db", "copy", "--from", source, "--to", target, "--trust", "south")
-    assert copied.returncode == 0, copied.stderr
-    assert "row counts and checksums match" in copied.stdout
+    copied = cpd(cli, "db", "copy", "--from", source, "--to", target, "--trust", "south")
+    assert copied.exit_code == 0, copied.output
+    assert "row counts and checksums match" in copied.output
     south = [TrustId("south")]
     assert _fingerprints(target) == _fingerprints(source, south)
     assert _fingerprints(target)["cpd_staff"][0] == 5
     with Cpd.open(target) as app:
         assert app.storage.tenants() == ["south"]
         assert app.verify_audit(TrustId("south")) == []
-    again = cpd("db", "copy", "--from", source, "--to", target, "--trust", "south")
-    assert again.returncode != 0
-    assert "already holds" in again.stderr
-    rest = cpd("db", "copy", "--from", source, "--to", target, "--trust", "north")
-    assert rest.returncode == 0, rest.stderr
+    again = cpd(cli, "db", "copy", "--from", source, "--to", target, "--trust", "south")
+    assert again.exit_code != 0
+    assert "already holds" in str(again.exception)
+    rest = cpd(cli, "db", "copy", "--from", source, "--to", target, "--trust", "north")
+    assert rest.exit_code == 0, rest.output
     assert _fingerprints(target) == _fingerprints(source)

@@ -97,6 +97,7 @@ _MIS_NAME_FOR: Mapping[Role, str] = {
 
 _IMPORTERS = frozenset({Role.ADMINISTRATOR, Role.TRUST_LEADER})
 _READ_PAGE = 50_000
+_WRITE_BATCH = 5_000
 
 ImportProgress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)`` while an import runs (e.g. for a progress bar)."""
@@ -206,6 +207,8 @@ class _RosterImport:
         self.problems: list[Problem] = []
         self.counts: dict[MisDataset, _Counter] = {}
         self.writes: list[Callable[[], object]] = []
+        self.new_records: dict[type[Any], tuple[Any, list[Any]]] = {}
+        self.meanings: dict[tuple[str, str], tuple[RoleAssignment, ...]] = {}
 
     # Bookkeeping -------------------------------------------------------------------------
     def _count(self, dataset: MisDataset) -> _Counter:
@@ -213,7 +216,8 @@ class _RosterImport:
 
     def _add(self, dataset: MisDataset, repo: Repository[R], record: R) -> None:
         self._count(dataset).created += 1
-        self.writes.append(partial(repo.add, record))
+        _repo, queued = self.new_records.setdefault(type(record), (repo, []))
+        queued.append(record)
 
     def _update(
         self, dataset: MisDataset, repo: Repository[R], old: R, new: R, *, deactivates: bool
@@ -227,6 +231,29 @@ class _RosterImport:
         else:
             counter.updated += 1
         self.writes.append(partial(repo.update, new))
+
+    def write(self, progress: ImportProgress) -> None:
+        """Store every new record and change, new records kind by kind in batches."""
+        total = sum(len(q) for _r, q in self.new_records.values()) + len(self.writes)
+        done = 0
+        for repo, queued in self.new_records.values():
+            # Stores that can insert many rows in one statement say so with add_many
+            # (beyond the Repository port); the others get one add per record.
+            add_many = getattr(repo, "add_many", None)
+            for start in range(0, len(queued), _WRITE_BATCH):
+                batch = queued[start : start + _WRITE_BATCH]
+                if callable(add_many):
+                    add_many(batch)
+                else:
+                    for record in batch:
+                        repo.add(record)
+                done += len(batch)
+                progress("write", done, total)
+        for index, change in enumerate(self.writes, 1):
+            change()
+            if index % _WRITE_BATCH == 0:
+                progress("write", done + index, total)
+        progress("write", total, total)
 
     def _problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -350,7 +377,14 @@ class _RosterImport:
         mis_roles: Iterable[MisStaffRole],
         schools: Mapping[str, SchoolId],
     ) -> tuple[RoleAssignment, ...]:
-        mapped = [a for r in mis_roles for a in cpd_roles_for(r, self.trust_id, schools)]
+        mapped: list[RoleAssignment] = []
+        for role in mis_roles:
+            key = (role.org_sourced_id, role.role)
+            meaning = self.meanings.get(key)
+            if meaning is None:
+                # a trust holds few (org, role) pairs: work each out once, not per person
+                meaning = self.meanings[key] = tuple(cpd_roles_for(role, self.trust_id, schools))
+            mapped.extend(meaning)
         return _unique([*manual, *mapped])
 
     def _new_staff(
@@ -725,12 +759,7 @@ class RosterUseCases(UseCases):
             run.outcomes(schools)
             if run.problems:
                 raise ValidationError(run.problems)
-            total = len(run.writes)
-            for index, write in enumerate(run.writes, 1):
-                write()
-                if index % 5000 == 0:
-                    report("write", index, total)
-            report("write", total, total)
+            run.write(report)
             summary = run.summary()
             if summary.changed:
                 payload = {d.value: attrs.asdict(c) for d, c in summary.counts if c.changed}

@@ -43,6 +43,8 @@ __all__ = ["OneRosterBundle", "ReadProgress", "read_bundle"]
 ReadProgress = Callable[[str, int, int], None]
 
 _YEAR = re.compile(r"^\d{4}$")
+_STAFF = frozenset(spec.STAFF_ROLES)
+_NON_STAFF = frozenset(spec.NON_STAFF_ROLES)
 _MAX_ORG_DEPTH = 20
 
 
@@ -116,7 +118,9 @@ class _BundleReader:
     def _deleted(self, row: Row, file: FileSpec) -> bool:
         """Check ``status``/``dateLastModified``; true if the row is marked tobedeleted."""
         delta = self.file_modes.get(file.name) == "delta"
-        status = row.get("status")
+        status = row.values.get("status", "")
+        if not (status or delta or row.values.get("dateLastModified")):
+            return False  # the usual bulk row: nothing to check
         if status and status not in spec.STATUSES:
             self._add(row.problem("status", _not_one_of(status, spec.STATUSES)))
         elif delta and not status:
@@ -138,9 +142,10 @@ class _BundleReader:
             self._add(row.problem("dateLastModified", "is empty; a delta file must fill it"))
         return status == "tobedeleted"
 
-    def _required(self, row: Row, file: FileSpec, deleted: bool) -> None:
-        for column in file.columns:
-            if column not in file.required or row.get(column):
+    def _required(self, row: Row, columns: tuple[str, ...], deleted: bool) -> None:
+        values = row.values
+        for column in columns:
+            if values.get(column):
                 continue
             if deleted and column != "sourcedId":
                 continue  # a record being withdrawn needs only its id
@@ -201,9 +206,10 @@ class _BundleReader:
             return []
         checked: list[tuple[Row, bool]] = []
         onerooster = not file.extension
+        required = file.required_in_order
         for row in table:
             deleted = self._deleted(row, file) if onerooster else False
-            self._required(row, file, deleted)
+            self._required(row, required, deleted)
             checked.append((row, deleted))
         return checked
 
@@ -404,10 +410,10 @@ class _BundleReader:
         mode = _combine(self.file_modes[spec.USERS.name], self.file_modes[spec.ROLES.name])
         people: list[MisStaff] = []
         for sourced_id, user in users.items():
-            held = [r for r in roles.get(sourced_id, []) if r.role not in spec.NON_STAFF_ROLES]
+            held = [r for r in roles.get(sourced_id, ()) if r.role not in _NON_STAFF]
             if mode is FeedMode.BULK:
                 held = [r for r in held if r.active]
-                if not any(r.role in spec.STAFF_ROLES for r in held):
+                if not any(r.role in _STAFF for r in held):
                     continue  # pupils, parents and people without a staff role
             elif roles.get(sourced_id) and not held:
                 continue  # only non-staff roles changed: a pupil or a parent

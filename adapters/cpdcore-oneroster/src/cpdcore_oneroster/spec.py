@@ -57,6 +57,11 @@ class FileSpec:
     extension: bool = False
 
     @property
+    def required_in_order(self) -> tuple[str, ...]:
+        """The required columns in spec order."""
+        return tuple(c for c in self.columns if c in self.required)
+
+    @property
     def accepted(self) -> str:
         """The column names, comma-separated, for error messages."""
         return ", ".join(self.columns)

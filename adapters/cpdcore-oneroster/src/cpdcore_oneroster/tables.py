@@ -39,7 +39,7 @@ class Row:
 
     def get(self, column: str) -> str:
         """The value of ``column`` (empty when the column is not in the file)."""
-        return self.values.get(column, "")
+        return self.values[column]
 
     def problem(self, column: str, message: str) -> Problem:
         """A problem with one field of this row."""
@@ -132,6 +132,8 @@ def read_table(spec: FileSpec, path: Path, problems: list[Problem]) -> Table | N
     if not _check_header(spec, header, problems):
         return None
     wanted = [(i, h) for i, h in enumerate(header) if h in spec.columns]
+    # every spec column has a value (empty when the file leaves the column out)
+    missing = [c for c in spec.columns if c not in header]
     rows: list[Row] = []
     width = len(header)
     last_line = reader.line_num
@@ -164,5 +166,7 @@ def read_table(spec: FileSpec, path: Path, problems: list[Problem]) -> Table | N
                 )
             )
             continue
-        rows.append(Row(spec.name, start, {h: record[i].strip() for i, h in wanted}))
+        values = dict.fromkeys(missing, "")
+        values.update({h: record[i].strip() for i, h in wanted})
+        rows.append(Row(spec.name, start, values))
     return Table(spec, frozenset(header), tuple(rows), complete)

@@ -44,6 +44,7 @@ __all__ = [
     "TrendSummary",
     "difference_in_differences",
     "outcome_points",
+    "t_cdf",
     "t_quantile",
 ]
 
@@ -195,20 +196,69 @@ class TrendSummary:
         return "\n".join(lines)
 
 
-def t_quantile(p: float, df: float) -> float:
-    """Student's t quantile by the Cornish-Fisher expansion around the normal quantile.
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """Continued fraction of the regularised incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 300):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= d * c
+        if abs(d * c - 1.0) < 1e-14:
+            break
+    return result
 
-    Accurate to about 0.004 for ``df >= 3`` (the smallest the thresholds allow) and far
-    better for larger ``df``; pure Python, so no numerical extra is needed.
+
+def _incomplete_beta(a: float, b: float, x: float) -> float:
+    """The regularised incomplete beta function I_x(a, b) for 0 <= x <= 1."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    # The fraction converges fast on one side of the mean; use the symmetry otherwise.
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, 1 - x) / b
+
+
+def t_cdf(t: float, df: float) -> float:
+    """Student's t distribution function."""
+    tail = 0.5 * _incomplete_beta(df / 2, 0.5, df / (df + t * t))
+    return 1.0 - tail if t >= 0 else tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Student's t quantile, pure Python: bisection on :func:`t_cdf` to 1e-10.
+
+    The search starts from the normal quantile and doubles until it brackets ``p``.
     """
-    if df < 3:
-        raise ValidationError.single("df", f"{df} degrees of freedom is too few (need 3+)")
-    z = NormalDist().inv_cdf(p)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
-    return float(z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4)
+    if not 0 < p < 1:
+        raise ValidationError.single("p", f"{p} is not a probability strictly between 0 and 1")
+    if df <= 0:
+        raise ValidationError.single("df", f"{df} degrees of freedom; give more than 0")
+    if p < 0.5:
+        return -t_quantile(1 - p, df)
+    low, high = 0.0, max(1.0, NormalDist().inv_cdf(p))
+    while t_cdf(high, df) < p:
+        high *= 2
+    while high - low > 1e-10:
+        middle = (low + high) / 2
+        if t_cdf(middle, df) < p:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
 
 
 @attrs.frozen
@@ -306,10 +356,9 @@ def difference_in_differences(
     if se_sq == 0:
         half = 0.0
     else:
-        # Welch–Satterthwaite degrees of freedom; never below min(n) - 1 >= 3 here, the
-        # max() only guards against rounding.
+        # Welch–Satterthwaite degrees of freedom (at least min(n) - 1).
         df = se_sq**2 / ((var_t / n_t) ** 2 / (n_t - 1) + (var_c / n_c) ** 2 / (n_c - 1))
-        half = t_quantile(0.5 + rules.confidence / 2, max(df, 3.0)) * math.sqrt(se_sq)
+        half = t_quantile(0.5 + rules.confidence / 2, df) * math.sqrt(se_sq)
     return TrendSummary(
         **common,
         estimate=estimate,

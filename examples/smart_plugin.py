@@ -60,8 +60,7 @@ def main() -> None:
     """Assess two objectives with and without the school's check and print the S letter."""
     checks = cpdcore_smart_checks()
     for text in (
-        "Deliver three twilight CPD sessions on retrieval practice by the end of the spring "
-        "term.",
+        "Deliver three twilight CPD sessions on retrieval practice by the end of the spring term.",
         "Use cold calling in 4 of 6 observed Year 9 science lessons by February half term.",
     ):
         built_in = assess(text)

@@ -448,3 +448,33 @@ def test_the_example_plugin_from_the_how_to_worsens_a_quiet_objective() -> None:
     assert row.colour is RagColour.AMBER
     assert row.status.decided_by == ("progress_pace", "no_cpd_logged")
     assert row.status.results[-1].threshold.startswith("none in 10 weeks")
+
+
+def test_developmental_evidence_counts_for_rag_only_with_item_consent() -> None:
+    """The firewall reaches RAG: a developmental note is RAG input only while its owner's
+    APPRAISAL_EVIDENCE consent for that item is in force."""
+    w = World()
+    quiet_until = date(2026, 11, 30)  # 84 days into monitoring with no progress recorded
+    w.on(date(2026, 11, 20))
+    note = w.act("amy").log_evidence(
+        "reflection",
+        "What the hinge questions showed me",
+        text="Two thirds chose the distractor; I re-taught it.",
+        objective_ids=[w.oid("amy 1")],
+    )
+    w.on(quiet_until)
+
+    def fired() -> tuple[str, ...]:
+        report = w.act("apr").rag_report(
+            appraisee_id=StaffId("amy"), as_of=quiet_until, calendar=CAL
+        )
+        row = next(r for r in report.rows if r.title == "amy 1")
+        return tuple(result.rule for result in row.status.results)
+
+    assert "no_recent_evidence" in fired()
+    consent = w.act("amy").grant_consent(
+        "appraisal_evidence", "line_manager", item=f"evidence:{note.id}"
+    )
+    assert "no_recent_evidence" not in fired()
+    w.act("amy").withdraw_consent(consent.id)
+    assert "no_recent_evidence" in fired()

@@ -29,6 +29,7 @@ from typing import Any
 
 import attrs
 
+from cpdcore.domain.consent import ConsentRecord
 from cpdcore.domain.cycles import AppraisalCycle
 from cpdcore.domain.evidence import Evidence, released_for_appraisal
 from cpdcore.domain.identifiers import (
@@ -406,7 +407,7 @@ class RagUseCases(UseCases):
                 max(first, last),
                 rules=self._rag_rules(),
                 overrides=inputs.overrides[objective.id],
-                released=self._released(tx, objective.appraisee_id),
+                released=_released(tx, inputs, objective.appraisee_id),
             )
 
     def track_rag(
@@ -459,7 +460,7 @@ class RagUseCases(UseCases):
                     day,
                     rules=rules,
                     overrides=inputs.overrides[objective.id],
-                    released=self._released(tx, objective.appraisee_id),
+                    released=_released(tx, inputs, objective.appraisee_id),
                 )
                 for change in transitions(spans):
                     changes.append((objective.id, change.on, change.before, change.after))
@@ -484,14 +485,6 @@ class RagUseCases(UseCases):
         """Plugin rules from every ``cpdcore_rag_rules`` implementation, flattened."""
         found: list[Sequence[RagRule]] = self._adapters.plugin_manager.hook.cpdcore_rag_rules()
         return tuple(rule for rules in found for rule in rules)
-
-    def _released(self, tx: Transaction, appraisee_id: StaffId) -> Callable[[Evidence], bool]:
-        """Which of ``appraisee_id``'s evidence counts as RAG input.
-
-        The single place the application decides it: the domain's
-        :func:`~cpdcore.domain.evidence.released_for_appraisal`.
-        """
-        return released_for_appraisal
 
     def _rows(
         self,
@@ -523,7 +516,7 @@ class RagUseCases(UseCases):
                 policies[school],
                 day,
                 rules=ordered[school],
-                released=self._released(tx, objective.appraisee_id),
+                released=_released(tx, inputs, objective.appraisee_id),
             )
             person = people.get(objective.appraisee_id) or tx.repo(StaffMember).find(
                 self.actor.trust_id, objective.appraisee_id
@@ -577,6 +570,19 @@ class _Inputs:
     evidence: Mapping[StaffId, list[Evidence]]
     cycles: Mapping[CycleId, AppraisalCycle]
     overrides: Mapping[ObjectiveId, list[RagOverride]]
+    consents: Mapping[StaffId, tuple[ConsentRecord, ...]]
+
+
+def _released(
+    tx: Transaction, inputs: _Inputs, appraisee_id: StaffId
+) -> Callable[[Evidence], bool]:
+    """Which of ``appraisee_id``'s evidence counts as RAG input: the single place the
+    application decides it. Formal appraisal evidence counts; a developmental item counts
+    only while its owner's item consent for APPRAISAL_EVIDENCE is in force (the firewall of
+    :func:`~cpdcore.domain.evidence.released_for_appraisal`)."""
+    consents = inputs.consents.get(appraisee_id, ())
+    now = tx.now
+    return lambda item: released_for_appraisal(item, consents, now)
 
 
 def _inputs(
@@ -601,9 +607,16 @@ def _inputs(
     for override in all_pages(tx.repo(RagOverride), trust_id, school_id=school_id, where=one):
         if override.objective_id in wanted:
             overrides[override.objective_id].append(override)
+    consents: dict[StaffId, list[ConsentRecord]] = defaultdict(list)
+    subject = {"subject_id": next(iter(people))} if few and people else None
+    for consent in all_pages(tx.repo(ConsentRecord), trust_id, where=subject):
+        if consent.subject_id in people:
+            consents[StaffId(consent.subject_id)].append(consent)
     cycle_repo = tx.repo(AppraisalCycle)
     cycles = {cid: cycle_repo.get(trust_id, cid) for cid in {o.cycle_id for o in objectives}}
-    return _Inputs(progress, evidence, cycles, overrides)
+    return _Inputs(
+        progress, evidence, cycles, overrides, {k: tuple(v) for k, v in consents.items()}
+    )
 
 
 def _policy_for(tx: Transaction, school_id: SchoolId | None) -> RagPolicy:

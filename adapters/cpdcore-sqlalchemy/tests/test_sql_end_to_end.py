@@ -169,3 +169,26 @@ def test_cpd_db_copy_moves_sqlite_to_a_server_verified(
     rest = cpd(cli, "db", "copy", "--from", source, "--to", target, "--trust", "north")
     assert rest.exit_code == 0, rest.output
     assert _fingerprints(target) == _fingerprints(source)
+
+
+def test_rag_policies_are_stored_on_sqlite(tmp_path: Path) -> None:
+    """A school's RAG policy round-trips through the SQL store (migration 0004)."""
+    from cpdcore import Actor, Cpd, Role, RoleAssignment
+    from cpdcore.domain.identifiers import SchoolId, StaffId, TrustId
+
+    url = f"sqlite:///{tmp_path / 'rag.db'}"
+    with Cpd.open(url) as cpd:
+        admin = cpd.as_actor(Actor.system(TrustId("t"), "set-up"))
+        admin.set_up_trust("Trust")
+        admin.add_school("North", school_id=SchoolId("north"))
+        head = admin.add_staff(
+            "Grace",
+            "Okafor",
+            staff_id=StaffId("head"),
+            roles=[RoleAssignment(Role.SCHOOL_LEADER, SchoolId("north"))],
+        )
+        leader = cpd.as_actor(Actor.for_staff(head))
+        leader.set_rag_policy({"green_margin": "0.05"}, school_id=SchoolId("north"))
+    with Cpd.open(url) as cpd:
+        leader = cpd.as_actor(Actor.for_staff(head))
+        assert str(leader.rag_policy(school_id=SchoolId("north")).green_margin) == "0.05"

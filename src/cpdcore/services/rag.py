@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -38,7 +38,6 @@ from cpdcore.domain.identifiers import (
     ObjectiveId,
     SchoolId,
     StaffId,
-    TrustId,
 )
 from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.objectives import Objective, ObjectiveStatus
@@ -50,6 +49,7 @@ from cpdcore.domain.rag import (
     RagColour,
     RagOverride,
     RagPolicy,
+    RagPolicySetting,
     RagRule,
     RagStatus,
     SchoolDays,
@@ -62,7 +62,6 @@ from cpdcore.domain.rag import (
     timeline,
     transitions,
 )
-from cpdcore.domain.timestamps import aware_utc
 from cpdcore.errors import PermissionDenied, ValidationError
 from cpdcore.serialization import from_dict
 from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
@@ -85,19 +84,6 @@ def default_calendar() -> SchoolDays:
     from cpdcore.calendars import england_default
 
     return england_default()
-
-
-@attrs.frozen
-class RagPolicySetting:
-    """A stored RAG policy: a school's own (``school_id``) or the trust default (``None``)."""
-
-    id: str
-    trust_id: TrustId
-    policy: RagPolicy
-    set_by: str
-    set_at: datetime = attrs.field(validator=aware_utc)
-    school_id: SchoolId | None = None
-    version: int = 0
 
 
 @attrs.frozen

@@ -41,6 +41,7 @@ from cpdcore.domain.observations import Observation, ObservationFocus, Observati
 from cpdcore.domain.organisation import Department, School, StaffMember, Trust
 from cpdcore.domain.progress import ProgressUpdate
 from cpdcore.domain.rag.overrides import RagOverride
+from cpdcore.domain.rag.policy import RagPolicySetting
 from cpdcore.domain.review_meetings import ReviewComment
 from cpdcore.domain.roster import ClassGroup, OutcomeAggregate, TeachingLink
 from cpdcore.domain.sip import SipPriority
@@ -412,6 +413,8 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
         promote=("person_id", "academic_year", "sip_code", "activity"),
         person="person_id",
     )
+    # Migration 0004.
+    kinds.add(RagPolicySetting, "rag_policy_settings")
 
 
 _register_core_kinds(KINDS)

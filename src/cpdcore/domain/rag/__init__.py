@@ -41,7 +41,7 @@ from cpdcore.domain.rag.pacing import (
     expected_progress,
     school_days_gone,
 )
-from cpdcore.domain.rag.policy import DEFAULT_POLICY, RagPolicy, policy_problems
+from cpdcore.domain.rag.policy import DEFAULT_POLICY, RagPolicy, RagPolicySetting, policy_problems
 from cpdcore.domain.rag.rules import (
     BUILTIN_RULES,
     Effect,
@@ -74,6 +74,7 @@ __all__ = [
     "RagColour",
     "RagFacts",
     "RagPolicy",
+    "RagPolicySetting",
     "RagRule",
     "RagStatus",
     "RuleOutcome",

@@ -8,15 +8,18 @@ colour months later.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from cpdcore.domain.cycles import CyclePhase
+from cpdcore.domain.identifiers import SchoolId, TrustId
+from cpdcore.domain.timestamps import aware_utc
 from cpdcore.errors import Problem, ValidationError
 
-__all__ = ["DEFAULT_POLICY", "RagPolicy", "policy_problems"]
+__all__ = ["DEFAULT_POLICY", "RagPolicy", "RagPolicySetting", "policy_problems"]
 
 
 def _names(values: Any) -> tuple[str, ...]:
@@ -121,3 +124,16 @@ def policy_problems(policy: RagPolicy) -> list[Problem]:
 
 DEFAULT_POLICY = RagPolicy()
 """cpdcore's default thresholds (the ones in the explanation page)."""
+
+
+@attrs.frozen
+class RagPolicySetting:
+    """A stored RAG policy: a school's own (``school_id``) or the trust default (``None``)."""
+
+    id: str
+    trust_id: TrustId
+    policy: RagPolicy
+    set_by: str
+    set_at: datetime = attrs.field(validator=aware_utc)
+    school_id: SchoolId | None = None
+    version: int = 0

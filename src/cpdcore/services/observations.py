@@ -510,7 +510,8 @@ class ObservationUseCases(UseCases):
     ) -> Evidence:
         """The teacher files a developmental observation's notes as appraisal evidence.
 
-        Creates an ``observation_note`` evidence item and records the item-specific
+        Creates an ``observation_note`` evidence item (linked to the focus's standards)
+        and records the item-specific
         ``APPRAISAL_EVIDENCE`` consent for the appraiser and school leaders. Until this
         call the observation is invisible to review packs and RAG; withdrawing the
         consent (or ``release_evidence(id, False)``) takes it out again.
@@ -556,6 +557,7 @@ class ObservationUseCases(UseCases):
                     class_label=observation.class_label,
                     purpose=EvidencePurpose.DEVELOPMENTAL,
                     objective_ids=linked,
+                    standards=() if focus is None else focus.standards,
                     appraisal_evidence=True,
                 )
             )

@@ -325,6 +325,13 @@ ENGLAND_PHRASES = [
     ("2027-03-31", REF, date(2027, 3, 31)),
     ("by the start of the summer term", REF, date(2027, 4, 12)),
     ("by the summer holidays", REF, date(2027, 7, 21)),
+    ("by the end of the first half term", REF, date(2026, 10, 25)),
+    ("by the end of the second half term", REF, date(2026, 12, 18)),
+    ("by the end of 2026", REF, date(2026, 12, 31)),
+    ("by mid-February", REF, date(2027, 2, 28)),
+    ("by the summer exams", REF, date(2027, 7, 21)),
+    ("by the March mocks", REF, date(2027, 3, 31)),
+    ("by Feb half term", REF, date(2027, 2, 14)),
 ]
 
 

@@ -865,6 +865,28 @@ def _end_of_term(_m: re.Match[str], ctx: _Context) -> _Found | None:
     return _Found(ReferenceKind.TERM, term.ends_on if term else None)
 
 
+def _end_of_half(m: re.Match[str], ctx: _Context) -> _Found | None:
+    if ctx.reference is not None:
+        ends = sorted(
+            end
+            for _y, t in ctx.calendar.terms()
+            for end in {t.first_half_ends_on, t.ends_on}
+            if end >= ctx.reference
+        )
+        skip = 1 if "second" in m.group(0) or "next" in m.group(0) else 0
+        if len(ends) > skip:
+            return _Found(ReferenceKind.TERM, ends[skip])
+    return _Found(ReferenceKind.TERM, None)
+
+
+def _calendar_year_end(m: re.Match[str], ctx: _Context) -> _Found | None:
+    if m["y"]:
+        return _Found(ReferenceKind.DATE, date(int(m["y"]), 12, 31), True)
+    if ctx.reference is None:
+        return _Found(ReferenceKind.DATE, None)
+    return _Found(ReferenceKind.DATE, date(ctx.reference.year, 12, 31))
+
+
 def _next_term(_m: re.Match[str], ctx: _Context) -> _Found | None:
     current = _current_term(ctx)
     skip = 1 if current is not None and ctx.reference and current.starts_on <= ctx.reference else 0
@@ -986,13 +1008,15 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
         ),
         (
             "month-year",
-            rf"\b(?:the\s+end\s+of\s+)?(?P<mon>{_MONTH_ANY})\b\.?,?\s+(?P<y>\d{{4}})\b",
+            rf"\b(?:the\s+end\s+of\s+|(?:early|mid|late)[- ]?)?(?P<mon>{_MONTH_ANY})\b\.?,?\s+"
+            rf"(?P<y>\d{{4}})\b",
             _month_year,
         ),
         (
             "month",
             rf"\b(?:by|before|until|till|in|during|end\s+of|from|throughout|of)\s+(?:the\s+)?"
-            rf"(?:end\s+of\s+(?:the\s+)?)?(?P<mon>{_MONTH_FULL})\b(?!\s*\d)(?!\s+half)",
+            rf"(?:(?:end|middle|start|beginning)\s+of\s+(?:the\s+)?|(?:early|mid|late)[- ]?)?"
+            rf"(?P<mon>{_MONTH_FULL})\b(?!\s*\d)(?!\s+half)",
             _month_only,
         ),
         (
@@ -1020,6 +1044,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
             _academic_year_end,
         ),
         ("end-of-term", r"\bend\s+of\s+(?:the\s+|this\s+)?term\b", _end_of_term),
+        (
+            "end-of-half-term",
+            r"\bend\s+of\s+(?:the\s+|this\s+)?(?:first\s+|second\s+|next\s+)?half[- ]?term\b",
+            _end_of_half,
+        ),
+        (
+            "calendar-year-end",
+            r"\bend\s+of\s+(?:the\s+calendar\s+year|(?P<y>20\d{2})\b)",
+            _calendar_year_end,
+        ),
         ("next-term", r"\b(?:(?:by|before|during|in)\s+)?next\s+term\b", _next_term),
         ("this-term", r"\b(?:by|before|during|in|within)\s+this\s+term\b", _end_of_term),
         (

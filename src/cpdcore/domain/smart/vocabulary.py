@@ -338,7 +338,8 @@ GENERIC_LEAD = _compile(
     r"|tackle|explore|embrace|update|refresh|extend|deepen|broaden|better|manage"
     r"|progress|upskill|engage|inspire|motivate|challenge|know|feel|do|have\s+a\s+go"
     r"|work\s+towards|strive|endeavour|seek|look\s+to|start\s+to|begin\s+to|gain|widen"
-    r"|expand|refine|reflect|get\s+more|feel\s+more|grow\s+in)\b"
+    r"|expand|refine|reflect|get\s+more|feel\s+more|grow\s+in|better|more|outstanding|good"
+    r"|great|excellent|effective|high[- ]quality|consistent|consistently\s+good|quality)\b"
 )
 """Generic verbs: they state a wish, not an action, unless the object or a target makes
 them concrete ("improve attendance from 84% to 90%")."""

@@ -330,7 +330,6 @@ ENGLAND_PHRASES = [
     ("by the end of 2026", REF, date(2026, 12, 31)),
     ("by mid-February", REF, date(2027, 2, 28)),
     ("by the summer exams", REF, date(2027, 7, 21)),
-    ("by the March mocks", REF, date(2027, 3, 31)),
     ("by Feb half term", REF, date(2027, 2, 14)),
 ]
 

@@ -1014,7 +1014,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], Any], ...] = tuple(
         ),
         (
             "month",
-            rf"\b(?:by|before|until|till|in|during|end\s+of|from|throughout|of)\s+(?:the\s+)?"
+            rf"\b(?:by|before|until|till|in|during|end\s+of|from|throughout|of|on|at|after)\s+"
+            rf"(?:the\s+)?"
             rf"(?:(?:end|middle|start|beginning)\s+of\s+(?:the\s+)?|(?:early|mid|late)[- ]?)?"
             rf"(?P<mon>{_MONTH_FULL})\b(?!\s*\d)(?!\s+half)",
             _month_only,

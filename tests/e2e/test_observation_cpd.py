@@ -6,6 +6,9 @@ to SIP-ORACY appear in the school's alignment report."""
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -203,3 +206,82 @@ def test_observation_to_club_to_alignment_report(world: Any, tmp_path: Path) -> 
         assert expected in names
     assert cpd.verify_audit(T) == []
     assert all(isinstance(c, ConsentRecord) for c in consents)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cpdcore.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cpd_clubs_lists_sessions_and_exports_the_playlist_manifest(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cpd.db'}"
+    clock = FixedClock(START)
+    with Cpd.open(url, media=InMemoryMediaStore(), mis=_mis(), clock=clock) as cpd:
+        admin = cpd.as_actor(Actor.system(T, "set-up"))
+        admin.set_up_trust("Trust")
+        admin.add_school("North", school_id=NORTH)
+        head = cpd.as_actor(
+            Actor.for_staff(
+                admin.add_staff(
+                    "Hana",
+                    "Head",
+                    staff_id=StaffId("head"),
+                    roles=[
+                        RoleAssignment(r, NORTH) for r in (Role.SCHOOL_LEADER, Role.FACILITATOR)
+                    ],
+                )
+            )
+        )
+        amy = cpd.as_actor(
+            Actor.for_staff(
+                admin.add_staff(
+                    "Amy",
+                    "Teacher",
+                    staff_id=StaffId("amy"),
+                    roles=[RoleAssignment(Role.APPRAISEE, NORTH)],
+                )
+            )
+        )
+        head.add_default_focuses(NORTH)
+        club = head.create_club(NORTH, "Oracy club", "oracy", members=[StaffId("amy")])
+        briefing = head.record_own_clip(
+            io.BytesIO(MP4),
+            school_id=NORTH,
+            title="Briefing",
+            duration_seconds=30,
+            setting=Setting.STAFF_MEETING,
+        )
+        lesson = amy.record_own_clip(
+            io.BytesIO(MP4),
+            school_id=NORTH,
+            title="9X2 talk",
+            duration_seconds=40,
+            setting=Setting.LESSON,
+            class_label="9X2",
+        )
+        head.share_clip_with_club(briefing.id, club.id)
+        amy.share_clip_with_club(lesson.id, club.id)
+        session = head.schedule_session(club.id, "Talk moves", START + timedelta(days=7))
+        head.add_to_playlist(session.id, briefing.id)
+        head.add_to_playlist(session.id, lesson.id)
+
+    listed = _cli("clubs", "sessions", "--db", url, "--as", "amy")
+    assert listed.returncode == 0, listed.stderr
+    assert session.id[:8] in listed.stdout and "scheduled" in listed.stdout
+    out = tmp_path / "manifest.json"
+    exported = _cli("clubs", "playlist", session.id, "--out", str(out), "--db", url, "--as", "amy")
+    assert exported.returncode == 0, exported.stderr
+    manifest = json.loads(out.read_text(encoding="utf-8"))
+    assert [c["clip_id"] for c in manifest["clips"]] == [briefing.id]
+    # Without a live MIS or an imported roster the 9X2 pupils cannot be checked: withheld.
+    assert [w["clip_id"] for w in manifest["withheld"]] == [lesson.id]
+    assert manifest["session"]["title"] == "Talk moves"
+    refused = _cli(
+        "clubs", "playlist", session.id, "--out", str(out), "--db", url, "--as", "nobody"
+    )
+    assert refused.returncode != 0 and "nobody" in refused.stderr

@@ -24,6 +24,7 @@ CORE_COMMANDS: tuple[str, ...] = (
     "cpdcore.cli.research",
     "cpdcore.cli.rag",
     "cpdcore.cli.smart",
+    "cpdcore.cli.clubs",
 )
 """Modules of core subcommands; each has ``register(app)`` adding its commands."""
 
@@ -151,7 +152,9 @@ def main() -> None:
         print(f"cpd: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE) from None
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode click returns the code of ``typer.Exit(n)`` instead of
+        # exiting; pass it on so commands may use either that or SystemExit.
+        result = app(standalone_mode=False)
     except CpdError as exc:
         print(f"cpd: error: {exc}", file=sys.stderr)
         raise SystemExit(
@@ -169,3 +172,5 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             raise SystemExit(EXIT_ERROR) from None
         raise
+    if isinstance(result, int) and not isinstance(result, bool):
+        raise SystemExit(result)

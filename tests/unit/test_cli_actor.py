@@ -59,3 +59,27 @@ def test_no_actor_and_no_store_name_the_options(monkeypatch: pytest.MonkeyPatch)
         open_store(None)
     monkeypatch.setenv("CPD_DB", "memory://")
     assert open_store(None).storage.url == "memory://"
+
+
+def test_typer_exit_codes_reach_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from cpdcore import cli
+
+    app = typer.Typer()
+
+    @app.command()
+    def refuse() -> None:
+        raise typer.Exit(3)
+
+    @app.command()
+    def fine() -> None:
+        pass
+
+    monkeypatch.setattr(cli, "build_app", lambda: app)
+    monkeypatch.setattr("sys.argv", ["cpd", "refuse"])
+    with pytest.raises(SystemExit) as caught:
+        cli.main()
+    assert caught.value.code == 3
+    monkeypatch.setattr("sys.argv", ["cpd", "fine"])
+    cli.main()  # returns normally: exit status 0

@@ -166,6 +166,19 @@ def ensure_schema(url: str) -> None:
         raise SystemExit(f"cpd db upgrade failed for {url}: {result.stderr.strip()}")
 
 
+def remove_trust(url: str, trust: str) -> None:
+    """Delete the benchmark's trust from a shared PostgreSQL test database afterwards."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'trust_id' "
+            "AND table_schema = current_schema() AND table_name LIKE 'cpd%%'"
+        ).fetchall()
+        for (table,) in tables:
+            conn.execute(f'DELETE FROM "{table}" WHERE trust_id = %s', (trust,))
+
+
 def timed_import(url: str, folder: Path, trust: str) -> tuple[float, float, float, int]:
     """(check seconds, import seconds, re-import seconds, staff created) into ``url``."""
     if url.startswith("postgresql"):
@@ -211,7 +224,11 @@ def main() -> None:
             folder = work / f"export-{trust}"
             generate(folder, args.schools, args.staff, trust)
             baseline = min(bare_pass(folder) for _ in range(3))
-            check, load, again, created = timed_import(url, folder, trust)
+            try:
+                check, load, again, created = timed_import(url, folder, trust)
+            finally:
+                if url.startswith("postgresql"):
+                    remove_trust(url, trust)
             total = check + load
             print(
                 f"{name:>10}: read+check {check:6.2f} s, import {load:6.2f} s, "

@@ -3,11 +3,14 @@
 Builds a small trust (two schools, twelve staff), runs the 2026-27 appraisal cycle to the
 mid-year review (objectives agreed, progress measured, evidence and CPD logged, an
 appraiser changed mid-year) and writes one teacher's mid-year review pack as HTML and
-JSON to ``demo-output/``.
+JSON to ``demo-output/``. It then runs a peer observation with consent, a clip and a
+video club session, and writes the trust's priority alignment report (ONS 10-5: the club
+cell is published, the small cells show the suppression symbol).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import time
@@ -30,6 +33,8 @@ from cpdcore.domain.objectives import (
     SuccessCriterion,
 )
 from cpdcore.domain.organisation import StaffMember
+from cpdcore.domain.roster import MisClass, PupilMediaConsent
+from cpdcore.memory import InMemoryMisSource
 from cpdcore.serialization import to_dict
 
 STORE_URL = f"sqlite:///{Path(__file__).resolve().parents[1]}/demo-output/cpd-{time.time_ns()}.db"
@@ -335,12 +340,90 @@ def monitor(cpd: Cpd, clock: FixedClock, people: dict[str, StaffMember], cycle_i
     )
 
 
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096
+"""A stand-in for a short MP4 clip (the media store checks the header, not the picture)."""
+
+
+def demo_mis() -> InMemoryMisSource:
+    """Class 9X2 at Northgate: every pupil may be filmed."""
+    return InMemoryMisSource(
+        classes_=[MisClass("9X2", "northgate", "9X2", pupils=3)],
+        media_consent_=[PupilMediaConsent(f"p{i}", "9X2", media_allowed=True) for i in range(3)],
+    )
+
+
+def video_club(cpd: Cpd, clock: FixedClock, people: dict[str, StaffMember]) -> str:
+    """A peer observation with consent, a clip, a trust-wide video club on questioning and
+    its session; returns the club session's id."""
+
+    def act(key: str) -> ActingCpd:
+        return cpd.as_actor(Actor.for_staff(people[key]))
+
+    head = act("nhead")
+    head.add_default_focuses(
+        NORTH, sip_links={"questioning": ["T1"], "checking-for-understanding": ["T1"]}
+    )
+    clock.set(at(date(2027, 2, 11)))
+    request = act("ben").request_observation(
+        StaffId("amira"),
+        "questioning",
+        school_id=NORTH,
+        planned_for=date(2027, 2, 12),
+        class_label="9X2",
+    )
+    observation = act("amira").accept_observation(request.id)
+    clock.set(at(date(2027, 2, 12)))
+    act("ben").add_observation_note(
+        observation.id, "Hinge question after the worked example; most boards showed B."
+    )
+    clip = act("ben").upload_clip(
+        observation.id, io.BytesIO(MP4), title="Hinge question, 9X2", duration_seconds=95
+    )
+    act("amira").reflect_on_clip(clip.id, "I moved on before checking the two who chose C.")
+    members = [StaffId(k) for k in people if k not in ("nhead",)]
+    club = head.create_club(
+        NORTH, "Questioning video club", "questioning", members=members, sip_priorities=["T1"]
+    )
+    act("amira").share_clip_with_club(clip.id, club.id)
+    session = head.schedule_session(club.id, "Hinge questions", at(date(2027, 2, 24)))
+    head.add_to_playlist(session.id, clip.id, prompt="What did the boards tell her?")
+    clock.set(at(date(2027, 2, 24)))
+    for key in ("chloe", "dev"):
+        act(key).add_insight(
+            session.id,
+            what_worked="One hinge question before independent work",
+            why="Misconceptions showed up while there was time to reteach",
+            how_to_adapt="In Year 7 use two options, not four",
+            sip_priorities=["T1"],
+        )
+    head.assign_action(
+        session.id, StaffId("dev"), "Plan one hinge question for 8Y3", due_on=date(2027, 3, 10)
+    )
+    head.mark_session_held(session.id)
+    return session.id
+
+
+def alignment(cpd: Cpd, people: dict[str, StaffMember], path: Path) -> str:
+    """The trust's priority alignment report (ONS 10-5): the club cell is large enough to
+    publish, the observation and insight cells are suppressed."""
+    from cpdcore.aggregation_io import SqliteQueryLedger
+
+    ledger = SqliteQueryLedger(OUT / f"ledger-{time.time_ns()}.sqlite3")
+    try:
+        report = cpd.as_actor(Actor.for_staff(people["ceo"])).alignment_report(YEAR, ledger=ledger)
+    finally:
+        ledger.close()
+    text = report.render_text()
+    path.write_text(text + "\n", encoding="utf-8")
+    return text
+
+
 def main() -> int:
     """Run the demo; return the process exit code."""
     started = time.perf_counter()
     OUT.mkdir(exist_ok=True)
     clock = FixedClock(at(date(2026, 9, 1)))
-    with Cpd.open(STORE_URL, clock=clock) as cpd:
+    with Cpd.open(STORE_URL, clock=clock, media="memory://", mis=demo_mis()) as cpd:
         admin = cpd.as_actor(Actor.system(TRUST, "demo set-up"))
         admin.set_up_trust("Riverside Learning Trust")
         admin.add_school("Northgate Academy", school_id=NORTH)
@@ -358,6 +441,11 @@ def main() -> int:
         pack = appraiser.review_pack_json(StaffId("amira"), stage="mid_year")
         json_path.write_text(json.dumps(pack, indent=2, ensure_ascii=False), encoding="utf-8")
 
+        session_id = video_club(cpd, clock, people)
+        playlist = cpd.as_actor(Actor.for_staff(people["chloe"])).session_playlist(session_id)
+        alignment_path = OUT / "alignment.txt"
+        alignment(cpd, people, alignment_path)
+
         head = cpd.as_actor(Actor.for_staff(people["nhead"]))
         north_total, _per_person = head.school_cpd_hours(NORTH, YEAR)
         problems = cpd.verify_audit(TRUST)
@@ -368,6 +456,7 @@ def main() -> int:
             f"cycle phase: {admin.cycle(cycle_id).phase.value}\n"
             f"objectives in Amira's pack: {len(pack['objectives'])}\n"
             f"Northgate CPD hours {YEAR}: {north_total.hours}\n"
+            f"video club clips on the playlist: {len(playlist.items)}\n"
             f"audit chain intact: {not problems}\n",
             encoding="utf-8",
         )
@@ -375,6 +464,7 @@ def main() -> int:
     print(f"cpdcore demo finished in {elapsed:.1f} s (store: {STORE_URL})")
     print(f"  review pack (HTML): {html_path}")
     print(f"  review pack (JSON): {json_path}")
+    print(f"  priority alignment: {alignment_path}")
     print(f"  summary:            {summary}")
     return 0
 

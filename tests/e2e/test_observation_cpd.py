@@ -285,3 +285,23 @@ def test_cpd_clubs_lists_sessions_and_exports_the_playlist_manifest(tmp_path: Pa
         "clubs", "playlist", session.id, "--out", str(out), "--db", url, "--as", "nobody"
     )
     assert refused.returncode != 0 and "nobody" in refused.stderr
+
+
+def test_the_demo_runs_a_video_club_and_writes_an_alignment_report() -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, str(root / "examples" / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "alignment.txt" in result.stdout
+    report = (root / "demo-output" / "alignment.txt").read_text(encoding="utf-8")
+    values = [line.split()[-1] for line in report.splitlines()[1:]]
+    assert "c" in values  # some cells suppressed
+    assert any(v.isdigit() and int(v) >= 10 for v in values)  # and some published
+    summary = (root / "demo-output" / "summary.txt").read_text(encoding="utf-8")
+    assert "video club clips on the playlist: 1" in summary

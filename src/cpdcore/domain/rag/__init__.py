@@ -7,6 +7,8 @@ lists the rules that fired, with the data they read and the threshold they used.
 * :class:`RagPolicy` holds a school's thresholds (defaults in :data:`DEFAULT_POLICY`).
 * Expected progress is counted in school days through any :class:`SchoolDays` calendar;
   :class:`SchoolDayIndex` makes repeated counting fast for batches.
+* :class:`RagAssessor` (and :func:`assess_many`) is the batch path: many objectives on one
+  day, equal status for status to :func:`assess`, about twice as fast.
 * Plugin rules implement :class:`RagRule` and are returned by the ``cpdcore_rag_rules``
   hook: an object with a unique ``name`` and ``evaluate(facts) -> RuleOutcome | None``,
   reading :class:`RagFacts` and returning an :class:`Effect` (``worsen``, ``note``, or
@@ -16,6 +18,7 @@ lists the rules that fired, with the data they read and the threshold they used.
 """
 
 from cpdcore.domain.rag.assessment import RagStatus, assess, assess_facts, facts_for, phase_on
+from cpdcore.domain.rag.batch import RagAssessor, assess_many
 from cpdcore.domain.rag.history import (
     RagTransition,
     TimelineSpan,
@@ -61,6 +64,7 @@ __all__ = [
     "CriterionProgress",
     "Effect",
     "EffectiveRag",
+    "RagAssessor",
     "RagOverride",
     "RagTransition",
     "TimelineSpan",
@@ -85,6 +89,7 @@ __all__ = [
     "actual_progress",
     "assess",
     "assess_facts",
+    "assess_many",
     "better",
     "criterion_progress",
     "expected_progress",

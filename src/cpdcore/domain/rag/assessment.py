@@ -60,7 +60,7 @@ from cpdcore.domain.rag.rules import (
 )
 from cpdcore.errors import ConfigurationError
 
-__all__ = ["RagStatus", "assess", "assess_facts", "facts_for", "phase_on"]
+__all__ = ["RagStatus", "assess", "assess_facts", "facts_for", "phase_on", "standing_on"]
 
 _AGREED = frozenset({ObjectiveStatus.AGREED, ObjectiveStatus.IN_PROGRESS, ObjectiveStatus.REVIEWED})
 _LIMITS: tuple[tuple[str, Callable[[RagFacts], RuleOutcome | None]], ...] = (
@@ -117,7 +117,7 @@ def phase_on(cycle: AppraisalCycle, as_of: date) -> CyclePhase:
     return phase
 
 
-def _standing(
+def standing_on(
     objective: Objective, as_of: date
 ) -> tuple[ObjectiveStatus | None, bool, Outcome | None, ObjectiveTerms]:
     """Status, whether ever agreed, outcome and terms of ``objective`` as they were on ``as_of``."""
@@ -177,7 +177,7 @@ def facts_for(  # noqa: PLR0917 (the issue's signature: the seven inputs of a st
     unlinked, captured after ``as_of`` or not released for appraisal (``released``,
     by default :func:`~cpdcore.domain.evidence.released_for_appraisal`) are left out.
     """
-    status, ever_agreed, outcome, terms = _standing(objective, as_of)
+    status, ever_agreed, outcome, terms = standing_on(objective, as_of)
     codes = {c.code for c in terms.success_criteria}
     oid = objective.id
     kept: list[ProgressUpdate] = []

@@ -1,0 +1,296 @@
+"""The batch path: many objectives assessed on one day, with exactly :func:`assess`'s results.
+
+A report assesses thousands of objectives on the same day, under a few policies, on one
+calendar. :class:`RagAssessor` fixes those once and then assesses each objective without
+the intermediate objects :func:`~cpdcore.domain.rag.assessment.assess` builds for rule
+authors (:class:`RagFacts`, a :class:`CriterionProgress` per criterion, a
+:class:`MilestoneStatus` per milestone, a :class:`RuleOutcome` per rule):
+
+* the cycle phase, the policy's thresholds and the plugin rules' order are settled once;
+* school-day counts are asked of the calendar once per ``(start, due)`` pair and once per
+  start date, and expected progress once per ``(elapsed, total)``: objectives share them;
+* progress, evidence and milestones are read in one pass each, into local values;
+* each built-in rule is the same ``*_said`` function :mod:`~cpdcore.domain.rag.builtin`
+  wraps for ``assess``, so every message, input and threshold is worded once.
+
+Decimal arithmetic is kept, operation for operation, so ``expected`` and ``actual`` are the
+very numbers ``assess`` computes. With plugin rules (which read :class:`RagFacts`) the
+assessor builds the facts as ``assess`` does and only saves ordering the rules per
+objective. ``tests/unit/test_rag_batch.py`` checks that both paths return equal statuses,
+rule by rule, input by input.
+
+Pure: the memos live in the assessor, which is discarded with the batch; nothing reads a
+clock or does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from cpdcore.domain.cycles import AppraisalCycle
+from cpdcore.domain.evidence import Evidence, released_for_appraisal
+from cpdcore.domain.objectives import Milestone, Objective
+from cpdcore.domain.progress import ProgressUpdate
+from cpdcore.domain.rag import builtin
+from cpdcore.domain.rag.assessment import (
+    RagStatus,
+    assess_facts,
+    facts_for,
+    phase_on,
+    standing_on,
+)
+from cpdcore.domain.rag.pacing import SchoolDays, expected_from
+from cpdcore.domain.rag.pacing import _fraction as fraction_of
+from cpdcore.domain.rag.policy import RagPolicy
+from cpdcore.domain.rag.rules import (
+    RagColour,
+    RagRule,
+    RuleResult,
+    order_plugin_rules,
+    worse,
+)
+
+__all__ = ["RagAssessor", "assess_many"]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+Item = tuple[Objective, Iterable[ProgressUpdate], Iterable[Evidence]]
+"""One objective with its progress updates and evidence, as :func:`assess` takes them."""
+
+
+def _set(name: str, said: builtin.Said) -> RuleResult:
+    """The first rule's result: it sets the colour (``_record`` with no status before)."""
+    effect, message, colour, inputs, threshold = said
+    after = colour if colour is not None else RagColour.NOT_STARTED
+    return RuleResult(name, effect, colour, message, inputs, threshold, None, after)
+
+
+def _limit(name: str, said: builtin.Said, before: RagColour) -> RuleResult:
+    """A built-in limit's result: the status becomes at most as good as its colour."""
+    effect, message, colour, inputs, threshold = said
+    after = worse(before, colour) if colour is not None else before
+    return RuleResult(name, effect, colour, message, inputs, threshold, before, after)
+
+
+class RagAssessor:
+    """Assesses objectives on ``as_of`` under one ``policy`` and ``calendar``: the batch path.
+
+    ``assessor.assess(objective, progress, evidence, cycle)`` equals
+    ``assess(objective, progress, evidence, cycle, calendar, policy, as_of, rules=rules,
+    released=released)`` for every input; it is only faster when many objectives are
+    assessed with one assessor. ``released`` may also be given per call (a report decides
+    it per appraisee). The calendar must be pure (the protocol's contract): its counts are
+    remembered for the assessor's lifetime.
+
+    Example::
+
+        assessor = RagAssessor(calendar, DEFAULT_POLICY, date(2027, 2, 10))
+        statuses = assessor.assess_many(items, cycle)
+    """
+
+    def __init__(
+        self,
+        calendar: SchoolDays,
+        policy: RagPolicy,
+        as_of: date,
+        *,
+        rules: Sequence[RagRule] = (),
+        released: Callable[[Evidence], bool] = released_for_appraisal,
+    ) -> None:
+        self.calendar = calendar
+        self.policy = policy
+        self.as_of = as_of
+        self.released = released
+        self.rules = order_plugin_rules(rules, policy)
+        self._min_points = policy.min_progress_points
+        self._totals: dict[tuple[date, date], int] = {}
+        self._gone: dict[date, int] = {}
+        self._expected: dict[tuple[int, int], Decimal] = {}
+
+    def assess_many(self, items: Iterable[Item], cycle: AppraisalCycle) -> list[RagStatus]:
+        """The status of each ``(objective, progress, evidence)`` in ``items``, in order."""
+        one = self.assess
+        return [
+            one(objective, progress, evidence, cycle) for objective, progress, evidence in items
+        ]
+
+    def assess(
+        self,
+        objective: Objective,
+        progress: Iterable[ProgressUpdate],
+        evidence: Iterable[Evidence],
+        cycle: AppraisalCycle,
+        *,
+        released: Callable[[Evidence], bool] | None = None,
+    ) -> RagStatus:
+        """The status :func:`assess` gives ``objective`` on the assessor's day."""
+        released = self.released if released is None else released
+        as_of = self.as_of
+        if self.rules:
+            facts = facts_for(
+                objective,
+                progress,
+                evidence,
+                cycle,
+                self.calendar,
+                self.policy,
+                as_of,
+                released=released,
+            )
+            return assess_facts(facts, self.rules)
+        status, ever_agreed, outcome, terms = standing_on(objective, as_of)
+        phase = phase_on(cycle, as_of)
+        starts_on = terms.starts_on
+        due_on = terms.due_on
+        oid = objective.id
+        criteria = terms.success_criteria
+
+        # Progress: the measurements of this objective's criteria up to as_of, and the
+        # latest per criterion (by date, then record time, then id, as facts_for orders).
+        codes = {c.code for c in criteria}
+        points = 0
+        latest: dict[str, ProgressUpdate] = {}
+        for update in progress:
+            if update.objective_id != oid or update.measured_on > as_of:
+                continue
+            code = update.criterion
+            if code not in codes:
+                continue
+            points += 1
+            current = latest.get(code)
+            if current is None:
+                latest[code] = update
+                continue
+            measured, known = update.measured_on, current.measured_on
+            if measured > known or (
+                measured == known
+                and (update.recorded_at, update.id) > (current.recorded_at, current.id)
+            ):
+                latest[code] = update
+
+        last_activity: date | None = None
+        for update in latest.values():
+            if last_activity is None or update.measured_on > last_activity:
+                last_activity = update.measured_on
+        released_count = 0
+        for item in evidence:
+            captured = item.captured_on
+            if captured <= as_of and oid in item.objective_ids and released(item):
+                released_count += 1
+                if last_activity is None or captured > last_activity:
+                    last_activity = captured
+
+        # Criteria: the same Decimal operations, in the same order, as criterion_progress
+        # and actual_progress, so the fractions and their mean are the same numbers.
+        rows: list[builtin.CriterionRow] = []
+        equal = all(c.weight is None for c in criteria)
+        total_weight = _ZERO
+        weighted = _ZERO
+        for criterion in criteria:
+            found = latest.get(criterion.code)
+            if found is None:
+                value = None
+                fraction = _ZERO
+            else:
+                value = found.value
+                fraction = fraction_of(criterion, value)
+            weight = _ONE if equal or criterion.weight is None else criterion.weight
+            rows.append((criterion.code, fraction, value, weight))
+            total_weight += weight
+            weighted += weight * fraction
+        actual = None if total_weight == 0 else weighted / total_weight
+
+        elapsed, total = self._school_days(starts_on, due_on)
+        key = (elapsed, total)
+        expected = self._expected.get(key)
+        if expected is None:
+            expected = self._expected[key] = expected_from(elapsed, total)
+
+        gate = builtin.not_started_said(phase, status, ever_agreed, as_of, starts_on)
+        if gate is not None:
+            return RagStatus(
+                oid, as_of, RagColour.NOT_STARTED, (_set("not_started", gate),), expected, actual
+            )
+        blue = builtin.complete_said(outcome, rows)
+        if blue is not None:
+            return RagStatus(
+                oid, as_of, RagColour.BLUE, (_set("complete", blue),), expected, actual
+            )
+        if actual is not None and points >= self._min_points:
+            first = _set(
+                "progress_pace",
+                builtin.pace_said(self.policy, expected, actual, elapsed, total, points, rows),
+            )
+        else:
+            first = _set(
+                "milestones_and_evidence_only",
+                builtin.evidence_only_said(self.policy, actual, points, released_count),
+            )
+        results = [first]
+        colour = first.after
+        said = builtin.past_deadline_said(as_of, due_on)
+        if said is not None:
+            result = _limit("past_deadline", said, colour)
+            results.append(result)
+            colour = result.after
+        overdue = self._overdue(objective, terms.milestones)
+        if overdue:
+            said = builtin.overdue_said(self.policy, as_of, overdue)
+            if said is not None:
+                result = _limit("overdue_milestones", said, colour)
+                results.append(result)
+                colour = result.after
+        said = builtin.quiet_said(self.policy, phase, last_activity, starts_on, as_of)
+        if said is not None:
+            result = _limit("no_recent_evidence", said, colour)
+            results.append(result)
+            colour = result.after
+        return RagStatus(oid, as_of, colour, tuple(results), expected, actual)
+
+    def _school_days(self, starts_on: date, due_on: date) -> tuple[int, int]:
+        """``school_days_gone(calendar, starts_on, due_on, as_of)``, asking the calendar once
+        per distinct period and start date."""
+        key = (starts_on, due_on)
+        total = self._totals.get(key)
+        if total is None:
+            total = self._totals[key] = max(0, self.calendar.school_days_between(starts_on, due_on))
+        as_of = self.as_of
+        if as_of <= starts_on:
+            return 0, total
+        if as_of >= due_on:
+            return total, total
+        gone = self._gone.get(starts_on)
+        if gone is None:
+            gone = self._gone[starts_on] = self.calendar.school_days_between(starts_on, as_of)
+        return min(total, max(0, gone)), total
+
+    def _overdue(self, objective: Objective, milestones: Sequence[Milestone]) -> list[Milestone]:
+        """The milestones overdue on ``as_of`` (due before it and not done by it), in order."""
+        as_of = self.as_of
+        late = [m for m in milestones if m.due_on < as_of]
+        if not late:
+            return late
+        done = {d.code for d in objective.milestones_done if d.done_on <= as_of}
+        return [m for m in late if m.code not in done]
+
+
+def assess_many(
+    items: Iterable[Item],
+    cycle: AppraisalCycle,
+    calendar: SchoolDays,
+    policy: RagPolicy,
+    as_of: date,
+    *,
+    rules: Sequence[RagRule] = (),
+    released: Callable[[Evidence], bool] = released_for_appraisal,
+) -> list[RagStatus]:
+    """The status of each ``(objective, progress, evidence)`` of one cycle on ``as_of``.
+
+    Equal, item by item, to calling :func:`assess` on each; faster (see
+    :class:`RagAssessor`, which this builds once for the batch).
+    """
+    assessor = RagAssessor(calendar, policy, as_of, rules=rules, released=released)
+    return assessor.assess_many(items, cycle)

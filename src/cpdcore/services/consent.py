@@ -51,6 +51,7 @@ __all__ = [
     "Withdrawal",
     "access_facts",
     "appraisal_evidence_filter",
+    "grant_in_transaction",
     "load_resource",
     "pupil_media",
     "record_release",
@@ -217,7 +218,7 @@ def appraisal_evidence_filter(
     return allowed
 
 
-def _grant(
+def grant_in_transaction(
     tx: Transaction,
     *,
     subject_id: StaffId,
@@ -231,6 +232,9 @@ def _grant(
     wording_version: str | None = None,
     group_id: str | None = None,
 ) -> ConsentRecord:
+    """Record a consent inside an open transaction (for use cases that must store the
+    consent atomically with another change, e.g. accepting an observation or sharing a
+    clip). The caller has already checked that the actor is the subject."""
     scope = f"{item_kind.value}:{item_id}" if item_id else f"every {item_kind.value}"
     text = wording or DEFAULT_WORDING[purpose].format(
         item="this item" if item_id else f"each of my {item_kind.value} items",
@@ -372,7 +376,7 @@ def record_release(tx: Transaction, evidence: Evidence, released: bool) -> None:
             item_specific=True,
         )
         if released and current is None:
-            _grant(
+            grant_in_transaction(
                 tx,
                 subject_id=evidence.owner_id,
                 item_kind=ItemKind.EVIDENCE,
@@ -445,7 +449,7 @@ class ConsentUseCases(UseCases):
             else:
                 kind = ItemKind(category)
                 item_id = None
-            return _grant(
+            return grant_in_transaction(
                 tx,
                 subject_id=me,
                 item_kind=kind,

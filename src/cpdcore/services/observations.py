@@ -68,8 +68,8 @@ from cpdcore.errors import ConsentRequired, PermissionDenied, Problem, Validatio
 from cpdcore.ports import MisSource
 from cpdcore.services.consent import (
     ItemKindSupport,
-    _grant,
     access_facts,
+    grant_in_transaction,
     record_release,
     register_item_kind,
 )
@@ -393,7 +393,7 @@ class ObservationUseCases(UseCases):
                     f"only {request.teacher_id}, the teacher to be observed, accepts this request"
                 )
             consents = [
-                _grant(
+                grant_in_transaction(
                     tx,
                     subject_id=me,
                     item_kind=ItemKind.OBSERVATION,

@@ -43,7 +43,7 @@ from cpdcore.domain.video_clubs import (
     remove_member,
 )
 from cpdcore.errors import ConsentRequired, PermissionDenied, Problem, ValidationError
-from cpdcore.services.consent import _grant
+from cpdcore.services.consent import grant_in_transaction
 from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
 from cpdcore.services.observations import (
     check_sip_codes,
@@ -187,7 +187,7 @@ class VideoClubUseCases(UseCases):
                 group_id=club.id,
             )
             if consent is None:
-                consent = _grant(
+                consent = grant_in_transaction(
                     tx,
                     subject_id=clip.subject_id,
                     item_kind=ItemKind.CLIP,

@@ -378,8 +378,8 @@ class QueryLedger(Protocol):
 
     ``populations`` are sorted, unique 64-bit keyed hashes of person ids (numpy arrays);
     a ledger never needs the ids themselves. :class:`cpdcore.aggregation_io.SqliteQueryLedger`
-    is the reference implementation; a storage may offer its own through a
-    ``query_ledger()`` method.
+    is the reference implementation; a storage may offer its own, one per trust, through a
+    ``query_ledger(trust_id)`` method (``cpdcore_sqlalchemy`` keeps it in its tables).
     """
 
     def person_key(self) -> bytes:

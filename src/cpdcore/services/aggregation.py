@@ -10,9 +10,12 @@ person, with their trust and school scope, and audits it.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,11 @@ from cpdcore.domain.aggregation.tables import (
     CellKey,
     MeasureKind,
 )
+from cpdcore.domain.cpd_activities import CpdActivity
+from cpdcore.domain.evidence import Evidence
 from cpdcore.domain.identifiers import SchoolId
+from cpdcore.domain.objectives import Objective
+from cpdcore.domain.observations import Observation
 from cpdcore.domain.organisation import Role, StaffMember
 from cpdcore.errors import ConfigurationError, PermissionDenied, ValidationError
 from cpdcore.ports import AggregationPushDown, QueryLedger
@@ -42,6 +49,7 @@ from cpdcore.services.context import UseCases, all_pages
 
 __all__ = [
     "AGGREGATABLE_KINDS",
+    "AGGREGATE_PATHS",
     "AggregationAnswer",
     "AggregationRequest",
     "AggregationUseCases",
@@ -53,11 +61,24 @@ __all__ = [
 Progress = Callable[[str], None]
 """Called with the name of each step as it starts (the CLI draws a progress bar)."""
 
-AGGREGATABLE_KINDS: dict[str, tuple[type[Any], str]] = {"staff": (StaffMember, "id")}
+AGGREGATABLE_KINDS: dict[str, tuple[type[Any], str]] = {
+    "staff": (StaffMember, "id"),
+    "objectives": (Objective, "appraisee_id"),
+    "cpd_activities": (CpdActivity, "staff_id"),
+    "evidence": (Evidence, "owner_id"),
+    "observations": (Observation, "teacher_id"),
+}
 """Record kinds the store can aggregate: name -> (record class, person attribute).
 
-Modules that add person-records (objectives, evidence) register them here.
+Names are the storage's kind names (``cpdcore_sqlalchemy`` groups them in SQL over its
+promoted columns). Modules that add person-records register them here (alignment facts:
+:mod:`cpdcore.services.alignment`). RAG statuses are computed, not stored: see
+:meth:`cpdcore.services.rag_aggregation.RagAggregationUseCases.aggregate_rag`.
 """
+
+AGGREGATE_PATHS: dict[str, dict[str, str]] = {"objectives": {"category": "terms.category"}}
+"""Nested attributes a kind offers as columns: kind -> column -> dotted path (the store
+promotes the same paths, e.g. an objective's ``terms.category`` as ``category``)."""
 
 _AGGREGATORS = frozenset(
     {Role.RESEARCHER, Role.TRUST_LEADER, Role.SCHOOL_LEADER, Role.ADMINISTRATOR}
@@ -352,16 +373,17 @@ class AggregationUseCases(UseCases):
         through the repository. The requester is always the actor (the ledger is per
         actor), whatever ``request.requester`` says.
         """
-        from cpdcore.aggregation_io import (
-            SqliteQueryLedger,
-            default_ledger_path,
-            person_cells_from_frame,
-            person_cells_from_rows,
-        )
+        from cpdcore.aggregation_io import person_cells_from_frame, person_cells_from_rows
         from cpdcore.extras import require
 
         scope = self._aggregation_scope()
-        request = attrs.evolve(request, requester=f"{self.actor.trust_id}:{self.actor.id}")
+        if kind not in AGGREGATABLE_KINDS:
+            raise ValidationError.single(
+                "kind",
+                f"cannot aggregate {kind!r}; use one of "
+                + ", ".join(sorted(AGGREGATABLE_KINDS))
+                + " (RAG statuses: aggregate_rag, or cpd aggregate --kind rag)",
+            )
         query = request.query
         storage = self._adapters.storage
         progress("reading")
@@ -382,26 +404,42 @@ class AggregationUseCases(UseCases):
             )
             partials = person_cells_from_rows(rows, query.by)
         else:
-            if kind not in AGGREGATABLE_KINDS:
-                raise ValidationError.single(
-                    "kind",
-                    f"cannot aggregate {kind!r}; use one of "
-                    + ", ".join(sorted(AGGREGATABLE_KINDS)),
-                )
             record_class, person_attribute = AGGREGATABLE_KINDS[kind]
             pd = require("pandas", "anonymised aggregation")
             with self._transaction() as tx:
                 records = all_pages(tx.repo(record_class), self.actor.trust_id)
-            flat = [_flatten(r, person_attribute) for r in records]
+            paths = AGGREGATE_PATHS.get(kind, {})
+            flat = [_flatten(r, person_attribute, paths) for r in records]
             if scope is not None:
                 flat = [r for r in flat if r.get("school_id") in scope]
             partials = person_cells_from_frame(pd.DataFrame(flat), query, kind)
+        return self._answer_partials(kind, partials, request, ledger, progress)
+
+    def _answer_partials(
+        self,
+        kind: str,
+        partials: Any,
+        request: AggregationRequest,
+        ledger: QueryLedger | None,
+        progress: Progress,
+    ) -> AggregationAnswer:
+        """Answer a person-cells frame for the actor: their ledger (the store's own when it
+        keeps one), the pipeline of :func:`answer_query`, and the audit entry."""
+        from cpdcore.aggregation_io import SqliteQueryLedger, default_ledger_path
+
+        request = attrs.evolve(request, requester=f"{self.actor.trust_id}:{self.actor.id}")
+        query = request.query
+        storage = self._adapters.storage
         if request.dp is not None:
             partials = limit_groups_per_person(partials, query.by, request.dp.groups_per_person)
         own_ledger = ledger is None
         if ledger is None:
             opener = getattr(storage, "query_ledger", None)
-            ledger = opener() if callable(opener) else SqliteQueryLedger(default_ledger_path())
+            ledger = (
+                opener(self.actor.trust_id)
+                if callable(opener)
+                else SqliteQueryLedger(default_ledger_path())
+            )
         if not isinstance(ledger, QueryLedger):
             raise ConfigurationError("the storage's query_ledger() does not return a QueryLedger")
         try:
@@ -424,13 +462,40 @@ class AggregationUseCases(UseCases):
         return answer
 
 
-def _flatten(record: Any, person_attribute: str) -> dict[str, Any]:
-    """A record's simple attributes as a row, with its person id and school."""
-    row: dict[str, Any] = {
-        k: v
-        for k, v in attrs.asdict(record, recurse=False).items()
-        if isinstance(v, (str, int, float, bool))
-    }
+def _flatten(
+    record: Any, person_attribute: str, paths: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """A record's simple attributes as a row, with its person id and school.
+
+    Values are written as a SQL store groups them: enums by value, flags ``True`` /
+    ``False``, dates ISO; decimals become floats so they can be summed. ``paths`` adds
+    nested attributes as columns (``{"category": "terms.category"}``).
+    """
+    row: dict[str, Any] = {}
+    for name, value in attrs.asdict(record, recurse=False).items():
+        simple = _simple(value)
+        if simple is not None:
+            row[name] = simple
+    for column, path in (paths or {}).items():
+        value = record
+        for step in path.split("."):
+            value = getattr(value, step)
+        row[column] = _simple(value)
     row["person_id"] = getattr(record, person_attribute)
     row.setdefault("school_id", getattr(record, "school_id", None))
     return row
+
+
+def _simple(value: Any) -> str | int | float | None:
+    """A value as an aggregate column holds it, or ``None`` for structured values."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (str, int, float)):
+        return value
+    return None

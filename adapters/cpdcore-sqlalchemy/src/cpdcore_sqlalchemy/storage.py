@@ -29,13 +29,21 @@ Design (see ``docs/explanation/tenancy.md``):
 Beyond the port, :class:`SqlRepository` offers :meth:`~SqlRepository.add_many` (one
 ``executemany``) and :meth:`~SqlRepository.count_by` (``GROUP BY`` in the database);
 :meth:`SqlStorage.count_by` is the same outside a unit of work.
+
+:class:`SqlStorage` also implements :class:`cpdcore.ports.AggregationPushDown`
+(:meth:`~SqlStorage.person_cells`: anonymised aggregates group person-records in one SQL
+``GROUP BY`` over promoted columns, never loading record bodies) and offers
+:meth:`~SqlStorage.query_ledger`, the differencing ledger kept in the store's own tables.
 """
 
 from __future__ import annotations
 
 import builtins
+import enum
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from types import TracebackType
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -54,7 +62,15 @@ from cpdcore.errors import (
 )
 from cpdcore.ports import DEFAULT_PAGE_SIZE, Page, Record
 from cpdcore_sqlalchemy import schema
-from cpdcore_sqlalchemy.tables import AUDIT_TABLE, KINDS, RecordKind, audit_entry, audit_row
+from cpdcore_sqlalchemy.ledger import SqlQueryLedger
+from cpdcore_sqlalchemy.tables import (
+    AUDIT_TABLE,
+    KINDS,
+    Promoted,
+    RecordKind,
+    audit_entry,
+    audit_row,
+)
 
 __all__ = ["SqlAuditLog", "SqlRepository", "SqlStorage", "SqlUnitOfWork"]
 
@@ -161,12 +177,207 @@ class SqlStorage:
             repo = uow.repository(record_kind.cls)
             return repo.count_by(trust_id, group_by, school_id=school_id, where=where)
 
+    def person_cells(
+        self,
+        trust_id: TrustId,
+        kind: str,
+        by: Sequence[str],
+        where: Mapping[str, str],
+        *,
+        value_column: str | None = None,
+        match: tuple[str, str] | None = None,
+        school_ids: Sequence[SchoolId] | None = None,
+    ) -> list[tuple[object, ...]]:
+        """Per-person partial cells of committed ``kind`` records, by one SQL ``GROUP BY``.
+
+        Implements :class:`cpdcore.ports.AggregationPushDown`: one row per group and person,
+        ``(*by values, person_id, records, total, matched)``, grouped inside the database
+        over the kind's promoted columns, so no record body is read. ``by``, the ``where``
+        keys, ``value_column`` and the ``match`` column may name ``school_id`` and the
+        kind's promoted attributes only; anything else raises ``ValidationError`` listing
+        what is accepted. ``where`` and ``match`` values are text, read as the column's
+        type (flags ``True``/``False`` in any case, ISO dates, enum values). Group values
+        come back as text the same way, as cpdcore writes them when it groups records
+        itself (flags ``True``/``False``, a missing value ``""``).
+        """
+        self._ensure_schema()
+        record_kind = KINDS.named(kind)
+        aggregate = _PersonAggregate(record_kind, kind)
+        table = record_kind.table
+        conditions: list[sa.ColumnElement[bool]] = [table.c.trust_id == trust_id]
+        for name, text in where.items():
+            column = aggregate.column("where", name)
+            value = aggregate.parse("where", name, text)
+            conditions.append(column.is_(None) if value is None else column == value)
+        if school_ids is not None:
+            conditions.append(table.c.school_id.in_(list(school_ids)))
+        groups = [aggregate.column("by", name) for name in by]
+        person = table.c[aggregate.person]
+        total: sa.ColumnElement[Any] = sa.literal(0)
+        if value_column is not None:
+            measured = aggregate.column("value_column", value_column)
+            aggregate.require_number(value_column)
+            total = sa.func.coalesce(sa.func.sum(measured), 0)
+        matched: sa.ColumnElement[Any] = sa.literal(0)
+        if match is not None:
+            compared = aggregate.column("match", match[0])
+            wanted = aggregate.parse("match", match[0], match[1])
+            hit = compared.is_(None) if wanted is None else compared == wanted
+            matched = sa.func.max(sa.case((hit, 1), else_=0))
+        query = (
+            sa.select(*groups, person, sa.func.count(), total, matched)
+            .where(*conditions)
+            .group_by(*groups, person)
+        )
+        texts = [aggregate.to_text(name) for name in by]
+        with self.engine.connect() as connection:
+            result = connection.execute(query).all()
+        width = len(by)
+        if all(t is None for t in texts):
+            return [
+                (*row[:width], row[width], row[width + 1], float(row[width + 2]), bool(row[-1]))
+                for row in result
+            ]
+        rows: list[tuple[object, ...]] = []
+        for row in result:
+            keys = tuple(
+                value if convert is None else convert(value)
+                for convert, value in zip(texts, row[:width], strict=True)
+            )
+            rows.append((*keys, row[width], row[width + 1], float(row[width + 2]), bool(row[-1])))
+        return rows
+
+    def query_ledger(self, trust_id: TrustId) -> SqlQueryLedger:
+        """The trust's anonymised-aggregation query ledger, kept in this store.
+
+        Answers, revealed populations (keyed hashes, never person ids) and privacy budgets
+        of every requester, so the differencing defence holds across machines and runs.
+        """
+        self._ensure_schema()
+        return SqlQueryLedger(self.engine, trust_id)
+
     def close(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
 
     def __repr__(self) -> str:
         return f"SqlStorage({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+_TRUE = frozenset({"true", "1", "yes", "t", "y"})
+_FALSE = frozenset({"false", "0", "no", "f", "n"})
+
+
+class _PersonAggregate:
+    """Checks and conversions for one :meth:`SqlStorage.person_cells` call."""
+
+    def __init__(self, kind: RecordKind, name: str) -> None:
+        if kind.person is None:
+            aggregatable = sorted(k.name for k in KINDS if k.person is not None)
+            raise ValidationError.single(
+                "kind",
+                f"{name!r} records are not about one person, so they cannot be counted per "
+                f"person; kinds that can: {', '.join(aggregatable)}",
+            )
+        self.kind = kind
+        self.name = name
+        self.person = kind.person
+        self.accepted = ["school_id", *kind.promoted]
+
+    def column(self, where: str, name: str) -> sa.ColumnElement[Any]:
+        """The column ``name`` may be answered by, or ``ValidationError`` listing them."""
+        if name not in self.accepted:
+            raise ValidationError.single(
+                where,
+                f"{self.name} cannot be aggregated by {name!r} in the database; "
+                f"promoted columns: {', '.join(self.accepted)}",
+            )
+        return self.kind.table.c[name]
+
+    def _promoted(self, name: str) -> Promoted | None:
+        return self.kind.promoted.get(name)
+
+    def require_number(self, name: str) -> None:
+        """``ValidationError`` unless ``name`` is a numeric column."""
+        promoted = self._promoted(name)
+        if promoted is None or promoted.python_type not in (int, Decimal):
+            numeric = [n for n, p in self.kind.promoted.items() if p.python_type in (int, Decimal)]
+            raise ValidationError.single(
+                "value_column",
+                f"{self.name}.{name} is not a number; numeric columns: "
+                + (", ".join(numeric) or "none"),
+            )
+
+    def parse(self, where: str, name: str, text: str) -> Any:
+        """A filter value given as text, as the column stores it."""
+        promoted = self._promoted(name)
+        if promoted is None:
+            return text
+        kind = promoted.python_type
+        problem = ""
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            values = [str(m.value) for m in kind]
+            if text in values:
+                return text
+            problem = f"one of {', '.join(values)}"
+        elif kind is bool:
+            folded = text.strip().lower()
+            if folded in _TRUE | _FALSE:
+                return folded in _TRUE
+            problem = "true or false"
+        elif kind is int:
+            try:
+                return int(text)
+            except ValueError:
+                problem = "a whole number"
+        elif kind is Decimal:
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                problem = "a number"
+        elif kind is date:
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                problem = "a date YYYY-MM-DD"
+        else:
+            return text
+        raise ValidationError.single(
+            f"{where}.{name}", f"{text!r} is not a value of {self.name}.{name}; use {problem}"
+        )
+
+    def to_text(self, name: str) -> Callable[[Any], str] | None:
+        """How a grouped value becomes text (``None``: it already is text)."""
+        promoted = self._promoted(name)
+        if promoted is None:  # school_id: text, may be missing
+            return _text_or_blank
+        kind = promoted.python_type
+        if kind is bool:
+            return _flag_text
+        if kind is date:
+            return _date_text
+        if kind in (int, Decimal):
+            return _plain_text
+        # Text and enums are stored as text already.
+        return _text_or_blank if promoted.nullable else None
+
+
+def _text_or_blank(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _flag_text(value: Any) -> str:
+    return "" if value is None else str(bool(value))
+
+
+def _date_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _plain_text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 class SqlUnitOfWork:

@@ -5,7 +5,9 @@ Each record class gets its own table with the same layout:
 * ``trust_id`` and ``id`` (the primary key, tenant first), ``school_id`` (nullable) and
   ``version`` (the optimistic-lock counter);
 * *promoted* columns: copies of the record's simple attributes that queries filter or
-  group by (``where=``, :meth:`~cpdcore_sqlalchemy.storage.SqlRepository.count_by`);
+  group by (``where=``, :meth:`~cpdcore_sqlalchemy.storage.SqlRepository.count_by`,
+  :meth:`~cpdcore_sqlalchemy.storage.SqlStorage.person_cells`); a dotted path such as
+  ``terms.category`` promotes a nested attribute under its last name (``category``);
 * ``body``: the whole record as JSON text, written with :data:`cpdcore.serialization.converter`.
   The body is the truth; promoted columns are derived from it on every write.
 
@@ -21,6 +23,7 @@ import json
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from types import NoneType, UnionType
 from typing import Any
 
@@ -51,6 +54,10 @@ from cpdcore.serialization import converter
 
 __all__ = [
     "AUDIT_TABLE",
+    "LEDGER_ANSWERS_TABLE",
+    "LEDGER_BUDGETS_TABLE",
+    "LEDGER_KEYS_TABLE",
+    "LEDGER_POPULATIONS_TABLE",
     "ID_LENGTH",
     "KINDS",
     "TABLE_PREFIX",
@@ -124,11 +131,14 @@ def _column_type(python_type: Any) -> sa.types.TypeEngine[Any]:
         return sa.BigInteger()
     if python_type is date:
         return sa.Date()
+    if python_type is Decimal:
+        # Hours and minutes: exact, four decimal places (the JSON body keeps every digit).
+        return sa.Numeric(14, 4)
     if python_type is str or (isinstance(python_type, type) and issubclass(python_type, enum.Enum)):
         return key_text(TEXT_LENGTH)
     raise TypeError(
         f"cannot promote an attribute of type {python_type!r}; promote str, int, bool, date, "
-        "enum or typed-id attributes and keep others in the JSON body"
+        "decimal, enum or typed-id attributes and keep others in the JSON body"
     )
 
 
@@ -139,6 +149,15 @@ class Promoted:
     name: str
     python_type: Any
     nullable: bool
+    path: tuple[str, ...] = ()
+    """Attributes to follow from the record (``("terms", "category")``); empty: ``(name,)``."""
+
+    def read(self, record: Any) -> Any:
+        """The attribute's value on ``record`` (following a dotted path)."""
+        value = record
+        for step in self.path or (self.name,):
+            value = getattr(value, step)
+        return value
 
     def to_column(self, value: Any) -> Any:
         """The value as the column stores it (enums by value)."""
@@ -175,8 +194,16 @@ class RecordKind:
         return self.cls.__name__
 
     def attribute_names(self) -> set[str]:
-        """Every attribute a ``where`` filter may name (fields plus the tenant columns)."""
-        return {f.name for f in attrs.fields(self.cls)} | {"trust_id", "school_id"}
+        """Every attribute a ``where`` filter may name (fields, promoted nested attributes
+        and the tenant columns)."""
+        return (
+            {f.name for f in attrs.fields(self.cls)}
+            | set(self.promoted)
+            | {
+                "trust_id",
+                "school_id",
+            }
+        )
 
     def check_where(self, where: Mapping[str, object] | None) -> dict[str, object]:
         """``where`` itself, after checking every key names an attribute of the class."""
@@ -210,7 +237,7 @@ class RecordKind:
             "body": json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
         }
         for name, promoted in self.promoted.items():
-            value = promoted.to_column(getattr(record, name))
+            value = promoted.to_column(promoted.read(record))
             if isinstance(value, str):
                 _bounded(name, value, TEXT_LENGTH)
             row[name] = value
@@ -251,15 +278,22 @@ class KindRegistry:
         """Register ``cls`` stored in table ``cpd_<name>`` with ``promote`` as columns."""
         if cls in self._by_class or name in self._by_name:
             raise ConfigurationError(f"record kind {cls.__name__} ({name}) is registered twice")
-        hints = typing.get_type_hints(cls)
         promoted: dict[str, Promoted] = {}
         for attribute in promote:
-            if attribute not in hints:
-                raise ConfigurationError(
-                    f"{cls.__name__} has no attribute {attribute!r} to promote"
-                )
-            python_type, nullable = _plain_type(hints[attribute])
-            promoted[attribute] = Promoted(attribute, python_type, nullable)
+            path = tuple(attribute.split("."))
+            owner: Any = cls
+            for step in path:
+                hints = typing.get_type_hints(owner)
+                if step not in hints:
+                    raise ConfigurationError(
+                        f"{cls.__name__} has no attribute {attribute!r} to promote"
+                    )
+                owner = hints[step]
+            python_type, nullable = _plain_type(owner)
+            column = path[-1]
+            promoted[column] = Promoted(
+                column, python_type, nullable, path if len(path) > 1 else ()
+            )
         table_name = f"{TABLE_PREFIX}{name}"
         columns: list[Any] = [
             sa.Column("trust_id", key_text(), primary_key=True),
@@ -330,7 +364,8 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
     kinds.add(
         Objective,
         "objectives",
-        promote=("cycle_id", "appraisee_id", "status"),
+        # category: migration 0005.
+        promote=("cycle_id", "appraisee_id", "status", "terms.category"),
         person="appraisee_id",
     )
     kinds.add(
@@ -346,7 +381,11 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
         person="owner_id",
     )
     kinds.add(
-        CpdActivity, "cpd_activities", promote=("staff_id", "kind", "started_on"), person="staff_id"
+        CpdActivity,
+        "cpd_activities",
+        # hours: migration 0005.
+        promote=("staff_id", "kind", "started_on", "hours"),
+        person="staff_id",
     )
     kinds.add(SipPriority, "sip_priorities", promote=("academic_year", "code"))
     kinds.add(
@@ -395,7 +434,8 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
     kinds.add(
         Observation,
         "observations",
-        promote=("observer_id", "teacher_id", "kind", "observed_on"),
+        # focus_code: migration 0005.
+        promote=("observer_id", "teacher_id", "kind", "observed_on", "focus_code"),
         person="teacher_id",
     )
     kinds.add(ObservationPolicy, "observation_policies")
@@ -410,7 +450,8 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
     kinds.add(
         AlignmentFact,
         "alignment_facts",
-        promote=("person_id", "academic_year", "sip_code", "activity"),
+        # term, minutes: migration 0005.
+        promote=("person_id", "academic_year", "sip_code", "activity", "term", "minutes"),
         person="person_id",
     )
     # Migration 0004.
@@ -442,6 +483,62 @@ AUDIT_TABLE = sa.Table(
     **_TABLE_OPTIONS,
 )
 """The hash-chained audit log, one chain per trust."""
+
+
+def long_binary() -> sa.types.TypeEngine[bytes]:
+    """Unbounded bytes (MariaDB's BLOB stops at 64 KiB, so it gets LONGBLOB)."""
+    return sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
+
+
+# The anonymised-aggregation query ledger (migration 0005): per trust and requester, the
+# answers given, the populations they revealed (keyed hashes, never person ids) and the
+# privacy budget. See cpdcore_sqlalchemy.ledger.
+LEDGER_KEYS_TABLE = sa.Table(
+    f"{TABLE_PREFIX}ledger_keys",
+    metadata,
+    sa.Column("trust_id", key_text(), primary_key=True),
+    sa.Column("person_key", sa.LargeBinary(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""The secret key person ids are hashed with, one per trust."""
+
+LEDGER_ANSWERS_TABLE = sa.Table(
+    f"{TABLE_PREFIX}ledger_answers",
+    metadata,
+    sa.Column("trust_id", key_text(), primary_key=True),
+    sa.Column("requester", key_text(TEXT_LENGTH), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("answered_at", sa.String(40), nullable=False),
+    sa.Column("answer", long_text(), nullable=False),
+    sa.Column("epsilon", sa.Float(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""Answered aggregate queries (the JSON answer is replayed for an identical query)."""
+
+LEDGER_POPULATIONS_TABLE = sa.Table(
+    f"{TABLE_PREFIX}ledger_populations",
+    metadata,
+    sa.Column("trust_id", key_text(), primary_key=True),
+    sa.Column("requester", key_text(TEXT_LENGTH), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("members", long_binary(), nullable=False),
+    sa.Index(None, "trust_id", "requester", "size"),
+    **_TABLE_OPTIONS,
+)
+"""Populations revealed by each answer: zlib-compressed sorted 64-bit keyed hashes."""
+
+LEDGER_BUDGETS_TABLE = sa.Table(
+    f"{TABLE_PREFIX}ledger_budgets",
+    metadata,
+    sa.Column("trust_id", key_text(), primary_key=True),
+    sa.Column("requester", key_text(TEXT_LENGTH), primary_key=True),
+    sa.Column("total", sa.Float(), nullable=False),
+    sa.Column("spent", sa.Float(), nullable=False),
+    **_TABLE_OPTIONS,
+)
+"""Differential-privacy budget (epsilon) per requester."""
 
 
 def audit_row(entry: AuditEntry) -> dict[str, Any]:

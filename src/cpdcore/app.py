@@ -29,6 +29,7 @@ from cpdcore.services.gdpr import GdprUseCases
 from cpdcore.services.observations import ObservationUseCases
 from cpdcore.services.organisation import OrganisationUseCases
 from cpdcore.services.rag import RagUseCases
+from cpdcore.services.rag_aggregation import RagAggregationUseCases
 from cpdcore.services.reports import ReportUseCases
 from cpdcore.services.roster import RosterUseCases
 from cpdcore.services.video_clubs import VideoClubUseCases
@@ -44,6 +45,7 @@ class ActingCpd(
     EvidenceUseCases,
     CpdRecordUseCases,
     ReportUseCases,
+    RagAggregationUseCases,
     AlignmentUseCases,
     AggregationUseCases,
     RosterUseCases,

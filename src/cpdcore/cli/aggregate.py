@@ -68,8 +68,17 @@ def register(app: Any) -> None:
             str | None, typer.Option("--as", help="Acting staff id for --db (or CPD_ACTOR).")
         ] = None,
         kind: Annotated[
-            str, typer.Option("--kind", help="Record kind to aggregate with --db.")
+            str,
+            typer.Option(
+                "--kind",
+                help="Record kind to aggregate with --db (staff, objectives, cpd_activities, "
+                "evidence, observations, alignment_facts), or rag: RAG statuses on --as-of.",
+            ),
         ] = "staff",
+        as_of: Annotated[
+            str | None,
+            typer.Option("--as-of", help="Day of the RAG statuses for --kind rag (YYYY-MM-DD)."),
+        ] = None,
         where: Annotated[
             list[str] | None, typer.Option("--where", help="Filter key=value (repeatable).")
         ] = None,
@@ -134,6 +143,18 @@ def register(app: Any) -> None:
             raise ValidationError.single("--format", f"{fmt!r}; use csv, json or parquet")
         if (input_ is None) == (db is None):
             raise ValidationError.single("--input", "give exactly one of --input FILE or --db URL")
+        day = None
+        if as_of is not None:
+            from datetime import date
+
+            if kind != "rag" or db is None:
+                raise ValidationError.single("--as-of", "is for --db URL --kind rag only")
+            try:
+                day = date.fromisoformat(as_of)
+            except ValueError:
+                raise ValidationError.single(
+                    "--as-of", f"{as_of!r} is not a date; use YYYY-MM-DD"
+                ) from None
         query = AggregateQuery(
             by=parse_by(by),
             where=parse_where(where or []),
@@ -159,7 +180,12 @@ def register(app: Any) -> None:
                     acting = cpd.as_actor(resolve_actor(cpd, actor))
                     opened = SqliteQueryLedger(ledger) if ledger else None
                     try:
-                        answer = acting.aggregate(kind, request, ledger=opened, progress=step)
+                        if kind == "rag":
+                            answer = acting.aggregate_rag(
+                                request, as_of=day, ledger=opened, progress=step
+                            )
+                        else:
+                            answer = acting.aggregate(kind, request, ledger=opened, progress=step)
                     finally:
                         if opened is not None:
                             opened.close()

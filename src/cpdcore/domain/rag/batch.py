@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from cpdcore.domain.cycles import AppraisalCycle
 from cpdcore.domain.evidence import Evidence, released_for_appraisal
-from cpdcore.domain.objectives import Milestone, Objective
+from cpdcore.domain.objectives import Objective
 from cpdcore.domain.progress import ProgressUpdate
 from cpdcore.domain.rag import builtin
 from cpdcore.domain.rag.assessment import (
@@ -143,6 +143,7 @@ class RagAssessor:
             return assess_facts(facts, self.rules)
         status, ever_agreed, outcome, terms = standing_on(objective, as_of)
         phase = phase_on(cycle, as_of)
+        calendar = self.calendar
         starts_on = terms.starts_on
         due_on = terms.due_on
         oid = objective.id
@@ -203,7 +204,19 @@ class RagAssessor:
             weighted += weight * fraction
         actual = None if total_weight == 0 else weighted / total_weight
 
-        elapsed, total = self._school_days(starts_on, due_on)
+        period = (starts_on, due_on)
+        total = self._totals.get(period)
+        if total is None:
+            total = self._totals[period] = max(0, calendar.school_days_between(starts_on, due_on))
+        if as_of <= starts_on:
+            elapsed = 0
+        elif as_of >= due_on:
+            elapsed = total
+        else:
+            gone = self._gone.get(starts_on)
+            if gone is None:
+                gone = self._gone[starts_on] = calendar.school_days_between(starts_on, as_of)
+            elapsed = min(total, max(0, gone))
         key = (elapsed, total)
         expected = self._expected.get(key)
         if expected is None:
@@ -236,9 +249,10 @@ class RagAssessor:
             result = _limit("past_deadline", said, colour)
             results.append(result)
             colour = result.after
-        overdue = self._overdue(objective, terms.milestones)
-        if overdue:
-            said = builtin.overdue_said(self.policy, as_of, overdue)
+        late = [m for m in terms.milestones if m.due_on < as_of]
+        if late:
+            done = {d.code for d in objective.milestones_done if d.done_on <= as_of}
+            said = builtin.overdue_said(self.policy, as_of, [m for m in late if m.code not in done])
             if said is not None:
                 result = _limit("overdue_milestones", said, colour)
                 results.append(result)
@@ -249,32 +263,6 @@ class RagAssessor:
             results.append(result)
             colour = result.after
         return RagStatus(oid, as_of, colour, tuple(results), expected, actual)
-
-    def _school_days(self, starts_on: date, due_on: date) -> tuple[int, int]:
-        """``school_days_gone(calendar, starts_on, due_on, as_of)``, asking the calendar once
-        per distinct period and start date."""
-        key = (starts_on, due_on)
-        total = self._totals.get(key)
-        if total is None:
-            total = self._totals[key] = max(0, self.calendar.school_days_between(starts_on, due_on))
-        as_of = self.as_of
-        if as_of <= starts_on:
-            return 0, total
-        if as_of >= due_on:
-            return total, total
-        gone = self._gone.get(starts_on)
-        if gone is None:
-            gone = self._gone[starts_on] = self.calendar.school_days_between(starts_on, as_of)
-        return min(total, max(0, gone)), total
-
-    def _overdue(self, objective: Objective, milestones: Sequence[Milestone]) -> list[Milestone]:
-        """The milestones overdue on ``as_of`` (due before it and not done by it), in order."""
-        as_of = self.as_of
-        late = [m for m in milestones if m.due_on < as_of]
-        if not late:
-            return late
-        done = {d.code for d in objective.milestones_done if d.done_on <= as_of}
-        return [m for m in late if m.code not in done]
 
 
 def assess_many(

@@ -219,11 +219,11 @@ def progress_for(draw: st.DrawFn, objective: Objective) -> list[ProgressUpdate]:
     codes = [c.code for c in criteria] + ["unknown"]
     made: list[ProgressUpdate] = []
     for i in range(draw(st.sampled_from([5, 3, 8, 2, 1, 0]))):
-        tie = made and draw(st.integers(0, 3)) == 0
+        tie = bool(made) and draw(st.integers(0, 3)) == 0
         measured = made[-1].measured_on if tie else draw(st.one_of(days(0, 120), days(-5, 340)))
         code = draw(st.sampled_from(codes))
         known = [c for c in criteria if c.code == code]
-        if known and draw(st.integers(0, 3)):
+        if known and draw(st.integers(0, 3)) > 0:
             # A value part of the way from baseline to target (sometimes past it).
             criterion = known[0]
             baseline = criterion.baseline or Decimal(0)
@@ -293,12 +293,14 @@ policies = st.builds(
     st.lists(st.sampled_from(PHASES), min_size=0, max_size=3, unique=True).map(tuple),
 )
 
-calendars = st.one_of(
-    st.just(WeekdayCalendar()),
-    days(0, 300).map(
-        lambda first: WeekdayCalendar(frozenset(first + timedelta(days=i) for i in range(14)))
-    ),
-)
+
+def two_weeks_off(first: date) -> WeekdayCalendar:
+    """Weekdays, with a two-week holiday from ``first``."""
+    closed: frozenset[date] = frozenset(first + timedelta(days=i) for i in range(14))
+    return WeekdayCalendar(closed)
+
+
+calendars = st.one_of(st.just(WeekdayCalendar()), days(0, 300).map(two_weeks_off))
 
 
 @attrs.frozen
@@ -446,7 +448,9 @@ def test_the_calendar_is_asked_once_per_period_and_start_date() -> None:
         ends_on=date(2027, 8, 31),
         phase=CyclePhase.MONITORING,
     )
-    items = [(attrs.evolve(objective, id=ObjectiveId(f"o{n}")), [], []) for n in range(50)]
+    items: list[tuple[Objective, list[ProgressUpdate], list[Evidence]]] = [
+        (attrs.evolve(objective, id=ObjectiveId(f"o{n}")), [], []) for n in range(50)
+    ]
     statuses = assess_many(items, cycle, calendar, DEFAULT_POLICY, day)
     assert calendar.calls == 2
     assert {s.expected for s in statuses} == {Decimal(50) / Decimal(100)}

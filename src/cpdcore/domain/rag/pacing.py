@@ -50,6 +50,11 @@ class SchoolDays(Protocol):
         ...
 
 
+def _dates(values: Iterable[date]) -> frozenset[date]:
+    # A typed converter: attrs' mypy plugin cannot infer the element type of ``frozenset``.
+    return frozenset(values)
+
+
 @attrs.frozen
 class WeekdayCalendar:
     """Monday to Friday are school days, except the dates in ``closed``.
@@ -58,7 +63,7 @@ class WeekdayCalendar:
     school days ``d`` with ``a <= d < b`` (negative when ``b`` is before ``a``).
     """
 
-    closed: frozenset[date] = attrs.field(default=frozenset(), converter=frozenset)
+    closed: frozenset[date] = attrs.field(default=frozenset(), converter=_dates)
 
     def school_days_between(self, a: date, b: date) -> int:
         """School days ``d`` with ``a <= d < b``; ``-(count from b to a)`` when ``b < a``."""

@@ -208,7 +208,11 @@ class _RosterImport:
         self.counts: dict[MisDataset, _Counter] = {}
         self.writes: list[Callable[[], object]] = []
         self.new_records: dict[type[Any], tuple[Any, list[Any]]] = {}
+        # A trust holds few distinct (org, role) pairs and role sets, so what they mean
+        # is worked out once per import, not once per person.
         self.meanings: dict[tuple[str, str], tuple[RoleAssignment, ...]] = {}
+        self.role_sets: dict[tuple[tuple[str, str], ...], tuple[RoleAssignment, ...]] = {}
+        self.bare_roles: dict[tuple[str, str, bool], MisStaffRole] = {}
 
     # Bookkeeping -------------------------------------------------------------------------
     def _count(self, dataset: MisDataset) -> _Counter:
@@ -222,7 +226,7 @@ class _RosterImport:
     def _update(
         self, dataset: MisDataset, repo: Repository[R], old: R, new: R, *, deactivates: bool
     ) -> None:
-        if new == old:
+        if new is old or new == old:
             self._count(dataset).unchanged += 1
             return
         counter = self._count(dataset)
@@ -327,7 +331,7 @@ class _RosterImport:
         listed: set[str] = set()
         total = len(self.feed.staff)
         for index, person in enumerate(self.feed.staff):
-            where = _place(person.where, f"staff[{person.sourced_id}]")
+            where = person.where or f"staff[{person.sourced_id}]"
             if person.sourced_id in listed:
                 self._problem(where, f"staff member {person.sourced_id!r} is listed twice")
                 continue
@@ -364,12 +368,21 @@ class _RosterImport:
                 )
 
     def _mis_roles(self, roles: Iterable[MisStaffRole]) -> tuple[MisStaffRole, ...]:
+        """The active staff roles, one per (org, role), as stored: without ``where``."""
         kept = {
-            (r.org_sourced_id, r.role): MisStaffRole(r.org_sourced_id, r.role, r.primary)
+            (r.org_sourced_id, r.role): r
             for r in roles
             if r.active and r.role not in NON_STAFF_ROLES
         }
-        return tuple(kept[key] for key in sorted(kept))
+        return tuple(self._bare_role(kept[key]) for key in sorted(kept))
+
+    def _bare_role(self, role: MisStaffRole) -> MisStaffRole:
+        key = (role.org_sourced_id, role.role, role.primary)
+        bare = self.bare_roles.get(key)
+        if bare is None:
+            # frozen, so one instance serves everyone holding this role
+            bare = self.bare_roles[key] = MisStaffRole(*key)
+        return bare
 
     def _cpd_roles(
         self,
@@ -377,15 +390,18 @@ class _RosterImport:
         mis_roles: Iterable[MisStaffRole],
         schools: Mapping[str, SchoolId],
     ) -> tuple[RoleAssignment, ...]:
-        mapped: list[RoleAssignment] = []
-        for role in mis_roles:
-            key = (role.org_sourced_id, role.role)
-            meaning = self.meanings.get(key)
-            if meaning is None:
-                # a trust holds few (org, role) pairs: work each out once, not per person
-                meaning = self.meanings[key] = tuple(cpd_roles_for(role, self.trust_id, schools))
-            mapped.extend(meaning)
-        return _unique([*manual, *mapped])
+        keys = tuple((role.org_sourced_id, role.role) for role in mis_roles)
+        derived = self.role_sets.get(keys)
+        if derived is None:
+            mapped: list[RoleAssignment] = []
+            for role, key in zip(mis_roles, keys, strict=True):
+                meaning = self.meanings.get(key)
+                if meaning is None:
+                    meaning = tuple(cpd_roles_for(role, self.trust_id, schools))
+                    self.meanings[key] = meaning
+                mapped.extend(meaning)
+            derived = self.role_sets[keys] = _unique(mapped)
+        return _unique([*manual, *derived]) if manual else derived
 
     def _new_staff(
         self,
@@ -460,6 +476,8 @@ class _RosterImport:
             )
         if not mis_roles:
             changes["active"] = False  # the MIS no longer gives them any staff role
+        if all(getattr(old, name) == value for name, value in changes.items()):
+            return old  # the usual re-import: nothing to rebuild
         return attrs.evolve(old, **changes)
 
     # Classes -------------------------------------------------------------------------------

@@ -12,10 +12,12 @@ it against the store instead.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 
@@ -45,6 +47,9 @@ ReadProgress = Callable[[str, int, int], None]
 _YEAR = re.compile(r"^\d{4}$")
 _STAFF = frozenset(spec.STAFF_ROLES)
 _NON_STAFF = frozenset(spec.NON_STAFF_ROLES)
+_ROLE_TYPES = frozenset(spec.ROLE_TYPES)
+_USER_ROLES = frozenset(spec.USER_ROLES)
+_PLACES = frozenset({"school", "district"})
 _MAX_ORG_DEPTH = 20
 
 
@@ -65,8 +70,9 @@ class OneRosterBundle:
     rows_read: Mapping[str, int] = attrs.field(factory=dict)
 
 
-@attrs.frozen
-class _User:
+class _User(NamedTuple):
+    # A named tuple, not an attrs class: one is made per user row, and there can be
+    # a hundred thousand of them.
     row: Row
     given_name: str
     family_name: str
@@ -118,8 +124,8 @@ class _BundleReader:
     def _deleted(self, row: Row, file: FileSpec) -> bool:
         """Check ``status``/``dateLastModified``; true if the row is marked tobedeleted."""
         delta = self.file_modes.get(file.name) == "delta"
-        status = row.values.get("status", "")
-        if not (status or delta or row.values.get("dateLastModified")):
+        status = row.get("status")
+        if not (status or delta or row.get("dateLastModified")):
             return False  # the usual bulk row: nothing to check
         if status and status not in spec.STATUSES:
             self._add(row.problem("status", _not_one_of(status, spec.STATUSES)))
@@ -143,9 +149,8 @@ class _BundleReader:
         return status == "tobedeleted"
 
     def _required(self, row: Row, columns: tuple[str, ...], deleted: bool) -> None:
-        values = row.values
         for column in columns:
-            if values.get(column):
+            if row.get(column):
                 continue
             if deleted and column != "sourcedId":
                 continue  # a record being withdrawn needs only its id
@@ -205,12 +210,28 @@ class _BundleReader:
         if table is None:
             return []
         checked: list[tuple[Row, bool]] = []
-        onerooster = not file.extension
+        append = checked.append
         required = file.required_in_order
+        # The usual row (no status, no date, every required field filled) is recognised
+        # by reading cells directly; the checks that explain a problem run only otherwise.
+        filled = _cells_at([table.position(column) for column in required])
+        if file.extension:
+            for row in table:
+                if not all(filled(row.cells)):
+                    self._required(row, required, False)
+                append((row, False))
+            return checked
+        delta = self.file_modes.get(file.name) == "delta"
+        status_at = table.position("status")
+        modified_at = table.position("dateLastModified")
         for row in table:
-            deleted = self._deleted(row, file) if onerooster else False
-            self._required(row, required, deleted)
-            checked.append((row, deleted))
+            cells = row.cells
+            deleted = False
+            if delta or cells[status_at] or cells[modified_at]:
+                deleted = self._deleted(row, file)
+            if not all(filled(cells)):
+                self._required(row, required, deleted)
+            append((row, deleted))
         return checked
 
     # Manifest and files ----------------------------------------------------------------------
@@ -359,17 +380,31 @@ class _BundleReader:
     def users(self) -> dict[str, _User]:
         users: dict[str, _User] = {}
         seen: dict[object, int] = {}
+        table = self.tables.get(spec.USERS.name)
+        if table is None:
+            return users
+        at = table.position
+        sourced_at, enabled_at = at("sourcedId"), at("enabledUser")
+        given_at, family_at, email_at = at("givenName"), at("familyName"), at("email")
         for row, deleted in self._rows(spec.USERS):
-            sourced_id = row.get("sourcedId")
-            enabled = self._bool(row, "enabledUser")
+            cells = row.cells
+            sourced_id = cells[sourced_at]
+            flag = cells[enabled_at]
+            enabled = (
+                True
+                if flag == "true"
+                else False
+                if flag == "false"
+                else self._bool(row, "enabledUser")
+            )
             if not sourced_id or not self._first(row, "sourcedId", sourced_id, seen):
                 continue
             users[sourced_id] = _User(
                 row,
-                row.get("givenName"),
-                row.get("familyName"),
-                row.get("email"),
-                active=enabled is not False and not deleted,
+                cells[given_at],
+                cells[family_at],
+                cells[email_at],
+                enabled is not False and not deleted,
             )
         return users
 
@@ -378,25 +413,46 @@ class _BundleReader:
     ) -> dict[str, list[MisStaffRole]]:
         by_user: dict[str, list[MisStaffRole]] = {}
         seen: dict[object, int] = {}
+        table = self.tables.get(spec.ROLES.name)
+        if table is None:
+            return by_user
         users_bulk = self._bulk(spec.USERS)
+        at = table.position
+        role_type_at, role_at, user_at = at("roleType"), at("role"), at("userSourcedId")
+        begin_at, end_at, org_at, sourced_at = (
+            at("beginDate"),
+            at("endDate"),
+            at("orgSourcedId"),
+            at("sourcedId"),
+        )
+        problems = self.problems
+        # Valid values are recognised by a set lookup on the cell; the checks that
+        # explain a problem run only for the others.
         for row, deleted in self._rows(spec.ROLES):
-            before = len(self.problems)
-            role_type = self._enum(row, "roleType", spec.ROLE_TYPES, extensible=False)
-            role = self._enum(row, "role", spec.USER_ROLES)
-            begin, end = self._date(row, "beginDate"), self._date(row, "endDate")
-            if begin and end and end < begin:
-                self._add(row.problem("endDate", f"{end} is before beginDate {begin}"))
-            user = row.get("userSourcedId")
+            cells = row.cells
+            before = len(problems)
+            role_type: str | None = cells[role_type_at]
+            if role_type not in _ROLE_TYPES:
+                role_type = self._enum(row, "roleType", spec.ROLE_TYPES, extensible=False)
+            role: str | None = cells[role_at]
+            if role not in _USER_ROLES:
+                role = self._enum(row, "role", spec.USER_ROLES)
+            if cells[begin_at] or cells[end_at]:
+                begin, end = self._date(row, "beginDate"), self._date(row, "endDate")
+                if begin and end and end < begin:
+                    self._add(row.problem("endDate", f"{end} is before beginDate {begin}"))
+            user = cells[user_at]
             if user and users_bulk and user not in users:
                 self._add(row.problem("userSourcedId", f"{user!r} is not in users.csv"))
-            place = (
-                self._place_of(row, "orgSourcedId", types, parents)
-                if row.get("orgSourcedId")
-                else None
-            )
-            sourced_id = row.get("sourcedId")
+            org = cells[org_at]
+            place: str | None = None
+            if types.get(org) in _PLACES:
+                place = org  # a school or the district itself: nothing to resolve
+            elif org:
+                place = self._place_of(row, "orgSourcedId", types, parents)
+            sourced_id = cells[sourced_at]
             unique = bool(sourced_id) and self._first(row, "sourcedId", sourced_id, seen)
-            if len(self.problems) > before or not unique or role is None or place is None:
+            if len(problems) > before or not unique or role is None or place is None:
                 self.doubtful_users.add(user)
                 continue
             by_user.setdefault(user, []).append(
@@ -409,14 +465,17 @@ class _BundleReader:
     ) -> tuple[list[MisStaff], FeedMode]:
         mode = _combine(self.file_modes[spec.USERS.name], self.file_modes[spec.ROLES.name])
         people: list[MisStaff] = []
+        bulk = mode is FeedMode.BULK
         for sourced_id, user in users.items():
-            held = [r for r in roles.get(sourced_id, ()) if r.role not in _NON_STAFF]
-            if mode is FeedMode.BULK:
-                held = [r for r in held if r.active]
+            given = roles.get(sourced_id, ())
+            if bulk:
+                held = [r for r in given if r.active and r.role not in _NON_STAFF]
                 if not any(r.role in _STAFF for r in held):
                     continue  # pupils, parents and people without a staff role
-            elif roles.get(sourced_id) and not held:
-                continue  # only non-staff roles changed: a pupil or a parent
+            else:
+                held = [r for r in given if r.role not in _NON_STAFF]
+                if given and not held:
+                    continue  # only non-staff roles changed: a pupil or a parent
             people.append(
                 MisStaff(
                     sourced_id,
@@ -696,6 +755,17 @@ class _BundleReader:
 
 def _not_one_of(value: str, accepted: Iterable[str]) -> str:
     return f"{value!r} is not one of {', '.join(accepted)}"
+
+
+def _cells_at(positions: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """A function picking the cells at ``positions`` out of a row, as a tuple."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda cells: (cells[only],)
+    if not positions:
+        return lambda _cells: ()
+    picker: Callable[[tuple[str, ...]], tuple[str, ...]] = operator.itemgetter(*positions)
+    return picker
 
 
 def _list(value: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import attrs
@@ -21,16 +21,33 @@ from cpdcore_oneroster.spec import FileSpec
 __all__ = ["Row", "Table", "read_table"]
 
 
-@attrs.frozen
 class Row:
     """One data row: where it starts in the file and its values by column name.
 
-    Only the columns the spec names are kept; values are stripped of surrounding spaces.
+    Every column the spec names has a value, stripped of surrounding spaces (empty when
+    the file leaves the column out); other columns are not reachable by name. Rows are
+    read-only. They are a plain slotted class rather than an attrs one because an export
+    has hundreds of thousands of them and creating them is on the hot path.
     """
 
-    file: str
-    line: int
-    values: dict[str, str]
+    __slots__ = ("_positions", "cells", "file", "line")
+
+    def __init__(
+        self, file: str, line: int, cells: tuple[str, ...], positions: Mapping[str, int]
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.cells = cells
+        """The row's values in header order, then one empty value for absent columns."""
+        self._positions = positions
+
+    def __repr__(self) -> str:
+        return f"Row({self.file!r}, {self.line}, {self.values!r})"
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The value of every column the spec names, by column name."""
+        return {column: self.cells[i] for column, i in self._positions.items()}
 
     @property
     def where(self) -> str:
@@ -39,7 +56,7 @@ class Row:
 
     def get(self, column: str) -> str:
         """The value of ``column`` (empty when the column is not in the file)."""
-        return self.values[column]
+        return self.cells[self._positions[column]]
 
     def problem(self, column: str, message: str) -> Problem:
         """A problem with one field of this row."""
@@ -48,18 +65,28 @@ class Row:
 
 @attrs.frozen
 class Table:
-    """The rows of one file; ``complete`` is false when reading stopped at an error."""
+    """The rows of one file; ``complete`` is false when reading stopped at an error.
+
+    ``positions`` gives, for every column the spec names, where its value is in
+    :attr:`Row.cells`; a column absent from the file points at the empty value every row
+    ends with. Loops over many rows use it to read cells without looking names up.
+    """
 
     spec: FileSpec
     columns: frozenset[str]
     rows: tuple[Row, ...]
     complete: bool = True
+    positions: Mapping[str, int] = attrs.field(factory=dict)
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def position(self, column: str) -> int:
+        """Where ``column``'s value is in every row's :attr:`Row.cells`."""
+        return self.positions[column]
 
 
 def _decode(spec: FileSpec, data: bytes, problems: list[Problem]) -> str | None:
@@ -131,42 +158,43 @@ def read_table(spec: FileSpec, path: Path, problems: list[Problem]) -> Table | N
     header = [h.strip() for h in header]
     if not _check_header(spec, header, problems):
         return None
-    wanted = [(i, h) for i, h in enumerate(header) if h in spec.columns]
-    # every spec column has a value (empty when the file leaves the column out)
-    missing = [c for c in spec.columns if c not in header]
+    # Each row's cells are its stripped values in header order plus one empty value that
+    # every spec column missing from the header points at.
+    positions = {h: i for i, h in enumerate(header) if h in spec.columns}
+    positions.update(dict.fromkeys((c for c in spec.columns if c not in positions), len(header)))
     rows: list[Row] = []
+    append = rows.append
+    name = spec.name
     width = len(header)
+    strip = str.strip
     last_line = reader.line_num
     complete = True
-    while True:
-        start = last_line + 1
-        try:
-            record = next(reader, None)
-        except csv.Error as exc:
-            problems.append(
-                Problem(
-                    f"{spec.name}:{start}",
-                    f"not valid CSV ({exc}); quote fields that hold commas, quotes or line "
-                    'breaks, and double quotes inside them ("")',
-                )
+    try:
+        for record in reader:
+            start = last_line + 1
+            last_line = reader.line_num
+            count = len(record)
+            if count != width or count <= 1:
+                if not record or (count == 1 and not record[0].strip()):
+                    continue  # blank lines carry nothing
+                if count != width:
+                    problems.append(
+                        Problem(
+                            f"{name}:{start}",
+                            f"the row has {count} fields but the header has {width}; "
+                            "quote values that contain commas",
+                        )
+                    )
+                    continue
+            record.append("")
+            append(Row(name, start, tuple(map(strip, record)), positions))
+    except csv.Error as exc:
+        problems.append(
+            Problem(
+                f"{name}:{last_line + 1}",
+                f"not valid CSV ({exc}); quote fields that hold commas, quotes or line "
+                'breaks, and double quotes inside them ("")',
             )
-            complete = False
-            break
-        if record is None:
-            break
-        last_line = reader.line_num
-        if not record or (len(record) == 1 and not record[0].strip()):
-            continue  # blank lines carry nothing
-        if len(record) != width:
-            problems.append(
-                Problem(
-                    f"{spec.name}:{start}",
-                    f"the row has {len(record)} fields but the header has {width}; "
-                    "quote values that contain commas",
-                )
-            )
-            continue
-        values = dict.fromkeys(missing, "")
-        values.update({h: record[i].strip() for i, h in wanted})
-        rows.append(Row(spec.name, start, values))
-    return Table(spec, frozenset(header), tuple(rows), complete)
+        )
+        complete = False
+    return Table(spec, frozenset(header), tuple(rows), complete, positions)

@@ -6,16 +6,22 @@ import csv
 import importlib.util
 import io
 import random
+import re
+import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from cpdcore import Cpd, Role, RoleAssignment
 from cpdcore.domain.actors import Actor
+from cpdcore.domain.cpd_activities import CpdActivity, CpdKind
 from cpdcore.domain.identifiers import StaffId
 from cpdcore.domain.organisation import StaffMember
 
@@ -44,6 +50,21 @@ def store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         with cpd.storage.unit_of_work() as uow:
             for record in world._world(random.Random(11)):
                 uow.repository(type(record)).add(record)
+            activities: Any = uow.repository(CpdActivity)  # the SQL store's bulk insert
+            activities.add_many(
+                CpdActivity(
+                    id=f"a{p}-{n}",
+                    trust_id=world.T,
+                    school_id=world.SCHOOLS[p % 2],
+                    staff_id=StaffId(f"p{p}"),
+                    kind=CpdKind.COURSE if n == 0 else CpdKind.INSET,
+                    title="Course",
+                    started_on=date(2026, 10, 1 + n),
+                    hours=Decimal(3 + n),
+                )
+                for p in range(world.PEOPLE)
+                for n in range(2)
+            )
             uow.repository(StaffMember).add(
                 StaffMember(
                     id=StaffId("res"),
@@ -137,3 +158,39 @@ def test_as_of_is_checked(store_url: str, tmp_path: Path, extra: list[str], mess
     )
     assert done.returncode == 1
     assert message in done.stderr
+
+
+def test_hours_by_school_and_kind(store_url: str, tmp_path: Path) -> None:
+    done = cpd(
+        "aggregate", "--db", store_url, "--as", "t:res", "--kind", "cpd_activities",
+        "--by", "school_id,kind", "--measure", "sum:hours", "--policy", "k:5",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = {
+        (r["school_id"], r["kind"]): r["value"] for r in csv.DictReader(io.StringIO(done.stdout))
+    }
+    assert rows == {
+        ("north", "course"): "120",
+        ("north", "inset"): "160",
+        ("south", "course"): "120",
+        ("south", "inset"): "160",
+    }
+
+
+def test_the_how_to_example_runs(
+    store_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    page = HERE.parents[1] / "docs/how-to/aggregate-from-the-store.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 1
+    shutil.copy(store_url.removeprefix("sqlite:///"), tmp_path / "cpd.db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CPD_LEDGER", str(tmp_path / "ledger.sqlite3"))
+    # the page's trust is "trust-1"; this store's is "t"
+    exec(compile(blocks[0].replace('"trust-1"', '"t"'), str(page), "exec"), {})
+    printed = capsys.readouterr().out
+    assert "('All', 'All') 80" in printed

@@ -18,8 +18,10 @@ After each chunk (outside the timed sections) the two lists of statuses are comp
 equality, rule result by rule result, including the order of every rule's inputs; any
 difference stops the run. Objectives are generated outside the timed sections too.
 
-The machine is shared, so the load average is printed before and after: a figure taken
-while other work runs on both cores is lower than the machine can do.
+The machine is shared, so the load average is printed before and after, and each path is
+timed twice: by the wall clock, and by the CPU time of this process
+(``time.process_time``), which other work on the machine slows much less. The wall-clock
+figure is what a caller waits; the CPU figure is what one core does when it is free.
 Run: ``.venv/bin/python benchmarks/rag_throughput.py [N]``.
 """
 
@@ -29,7 +31,8 @@ import os
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -68,6 +71,7 @@ CYCLE = AppraisalCycle(
     ends_on=date(2027, 8, 31),
     phase=CyclePhase.MONITORING,
 )
+Item = tuple[Objective, list[ProgressUpdate], list[Evidence]]
 AGREED = (Agreement(Party.APPRAISEE, "a", AT), Agreement(Party.APPRAISER, "b", AT))
 
 
@@ -182,44 +186,77 @@ def load() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f} (on {os.cpu_count()} CPUs)"
 
 
+@dataclass
+class Clock:
+    """Wall-clock and CPU seconds spent in one path (CPU: this process only)."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def time(self, work: Callable[[], list[RagStatus]]) -> list[RagStatus]:
+        """Run ``work`` and add what it took."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        done = work()
+        self.wall += time.perf_counter() - wall
+        self.cpu += time.process_time() - cpu
+        return done
+
+
 def main() -> None:
     """Time both paths on every chunk, check they agree, print rates and their ratio."""
     calendar = england_default()
     print(f"RAG throughput: {OBJECTIVES:,} objectives x {POINTS} progress points, as of {AS_OF}")
     print(f"  load average before: {load()}")
     rng = random.Random(7)
-    base_time = batch_time = 0.0
+    base, fast = Clock(), Clock()
     colours = dict.fromkeys(RagColour, 0)
     results = 0
     assessor = RagAssessor(calendar, DEFAULT_POLICY, AS_OF)
-    for start in range(0, OBJECTIVES, CHUNK):
+    for number, start in enumerate(range(0, OBJECTIVES, CHUNK)):
         batch = list(chunk(start, min(CHUNK, OBJECTIVES - start), rng))
-        began = time.perf_counter()
-        expected = [assess(o, p, e, CYCLE, calendar, DEFAULT_POLICY, AS_OF) for o, p, e in batch]
-        base_time += time.perf_counter() - began
-        began = time.perf_counter()
-        got = assessor.assess_many(batch, CYCLE)
-        batch_time += time.perf_counter() - began
+
+        def baseline(batch: list[Item] = batch) -> list[RagStatus]:
+            return [assess(o, p, e, CYCLE, calendar, DEFAULT_POLICY, AS_OF) for o, p, e in batch]
+
+        def batched(batch: list[Item] = batch) -> list[RagStatus]:
+            return assessor.assess_many(batch, CYCLE)
+
+        # Alternate which path goes first, so a drift in load favours neither.
+        if number % 2:
+            got = fast.time(batched)
+            expected = base.time(baseline)
+        else:
+            expected = base.time(baseline)
+            got = fast.time(batched)
         same(expected, got)
         for status in got:
             colours[status.colour] += 1
             results += len(status.results)
             if not status.explanation:
                 raise AssertionError("a status without an explanation")
-    base_rate = OBJECTIVES / base_time
-    batch_rate = OBJECTIVES / batch_time
     print("  colours: " + ", ".join(f"{c.value} {n:,}" for c, n in colours.items()))
     print(f"  rule results recorded: {results:,} ({results / OBJECTIVES:.2f} per status)")
     print("  batch statuses equal to assess's: all of them")
-    for label, rate, spent in (
-        ("assess, one objective at a time (baseline)", base_rate, base_time),
-        ("RagAssessor.assess_many (batch path)", batch_rate, batch_time),
+    print("  objectives/s             wall clock    per CPU second of this process")
+    for label, clock in (
+        ("assess (baseline)", base),
+        ("RagAssessor (batch)", fast),
     ):
-        print(f"  {label}: {rate:>10,.0f} objectives/s ({spent:.1f} s)")
-    print(f"  batch / baseline: {batch_rate / base_rate:.2f}x")
+        print(
+            f"  {label:<20} {OBJECTIVES / clock.wall:>12,.0f} ({clock.wall:5.1f} s)"
+            f" {OBJECTIVES / clock.cpu:>12,.0f} ({clock.cpu:5.1f} s)"
+        )
+    print(
+        f"  batch / baseline: {base.wall / fast.wall:.2f}x wall clock, "
+        f"{base.cpu / fast.cpu:.2f}x CPU"
+    )
     print(f"  load average after: {load()}")
-    verdict = "meets" if batch_rate >= TARGET else "misses"
-    print(f"  target {TARGET:,} objectives/s: the batch path {verdict} it in this run")
+    wall_rate, cpu_rate = OBJECTIVES / fast.wall, OBJECTIVES / fast.cpu
+    print(
+        f"  target {TARGET:,} objectives/s: batch path "
+        f"{'meets' if wall_rate >= TARGET else 'misses'} it by the wall clock, "
+        f"{'meets' if cpu_rate >= TARGET else 'misses'} it per CPU second (one core)"
+    )
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ __all__ = ["RagAssessor", "assess_many"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_TEXTS_KEPT = 65_536
 
 Item = tuple[Objective, Iterable[ProgressUpdate], Iterable[Evidence]]
 """One objective with its progress updates and evidence, as :func:`assess` takes them."""
@@ -109,6 +110,8 @@ class RagAssessor:
         self._totals: dict[tuple[date, date], int] = {}
         self._gone: dict[date, int] = {}
         self._expected: dict[tuple[int, int], Decimal] = {}
+        self._texts: dict[str, str] = {}
+        self._text = self._share
 
     def assess_many(self, items: Iterable[Item], cycle: AppraisalCycle) -> list[RagStatus]:
         """The status of each ``(objective, progress, evidence)`` in ``items``, in order."""
@@ -235,7 +238,9 @@ class RagAssessor:
         if actual is not None and points >= self._min_points:
             first = _set(
                 "progress_pace",
-                builtin.pace_said(self.policy, expected, actual, elapsed, total, points, rows),
+                builtin.pace_said(
+                    self.policy, expected, actual, elapsed, total, points, rows, text=self._text
+                ),
             )
         else:
             first = _set(
@@ -263,6 +268,22 @@ class RagAssessor:
             results.append(result)
             colour = result.after
         return RagStatus(oid, as_of, colour, tuple(results), expected, actual)
+
+    def _share(self, value: Decimal) -> str:
+        """:func:`~cpdcore.domain.rag.builtin.share`, remembered by the value's exact text.
+
+        Formatting a Decimal to four places goes through a float and costs several times
+        more than ``str``; progress fractions repeat (a criterion's values are people's
+        round numbers), so most calls are answered from the memo. The memo is emptied when
+        it reaches :data:`_TEXTS_KEPT` entries, so memory stays bounded in any batch.
+        """
+        key = str(value)
+        known = self._texts.get(key)
+        if known is None:
+            if len(self._texts) >= _TEXTS_KEPT:
+                self._texts.clear()
+            known = self._texts[key] = builtin.share(value)
+        return known
 
 
 def assess_many(

@@ -12,7 +12,7 @@ values it gathered itself, so both paths word every explanation identically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -168,8 +168,14 @@ def pace_said(  # noqa: PLR0917 (the seven values the pace rule reads)
     total: int,
     points: int,
     criteria: Iterable[CriterionRow],
+    *,
+    text: Callable[[Decimal], str] = share,
 ) -> Said:
-    """:func:`progress_pace` once there are enough progress points to pace."""
+    """:func:`progress_pace` once there are enough progress points to pace.
+
+    ``text`` formats the fractions; it must give :func:`share`'s text (the batch path
+    passes a memo of it).
+    """
     gap = expected - actual
     if actual >= expected - policy.green_margin:
         colour, verdict = RagColour.GREEN, "On track"
@@ -177,8 +183,8 @@ def pace_said(  # noqa: PLR0917 (the seven values the pace rule reads)
         colour, verdict = RagColour.AMBER, "Some concern"
     else:
         colour, verdict = RagColour.RED, "Off track"
-    behind = f"{share(gap)} behind" if gap > 0 else "not behind"
-    expected_text, actual_text = share(expected), share(actual)
+    behind = f"{text(gap)} behind" if gap > 0 else "not behind"
+    expected_text, actual_text = text(expected), text(actual)
     days = f"{elapsed} of {total}"
     inputs = {
         "expected": expected_text,
@@ -190,7 +196,7 @@ def pace_said(  # noqa: PLR0917 (the seven values the pace rule reads)
         shown = "none" if latest is None else str(latest)
         # ``!s``: the same text as ``format(weight, "")`` at a fifth of the cost.
         inputs[f"criterion {code}"] = (
-            f"{share(fraction)} of the way (latest {shown}, weight {weight!s})"
+            f"{text(fraction)} of the way (latest {shown}, weight {weight!s})"
         )
     return (
         Effect.SET,

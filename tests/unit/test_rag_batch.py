@@ -56,6 +56,7 @@ from cpdcore.domain.rag import (
     assess,
     assess_many,
 )
+from cpdcore.domain.rag import batch as batch_module
 from cpdcore.errors import ConfigurationError
 
 T = TrustId("t")
@@ -460,3 +461,18 @@ def test_the_calendar_is_asked_once_per_period_and_start_date() -> None:
 def test_plugin_rule_names_are_checked_once_when_the_batch_starts() -> None:
     with pytest.raises(ConfigurationError, match="two RAG rules are named 'needs_a_conversation'"):
         RagAssessor(WeekdayCalendar(), DEFAULT_POLICY, START, rules=[Worsens(), Worsens()])
+
+
+@settings(max_examples=50, deadline=None)
+@given(batches())
+def test_the_memo_of_fraction_texts_stays_right_when_it_is_emptied(batch: Batch) -> None:
+    kept = batch_module._TEXTS_KEPT
+    batch_module._TEXTS_KEPT = 2
+    try:
+        got = assess_many(batch.items, batch.cycle, batch.calendar, batch.policy, batch.as_of)
+    finally:
+        batch_module._TEXTS_KEPT = kept
+    for (o, p, e), mine in zip(batch.items, got, strict=True):
+        assert_identical(
+            assess(o, p, e, batch.cycle, batch.calendar, batch.policy, batch.as_of), mine
+        )

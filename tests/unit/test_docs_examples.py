@@ -23,4 +23,6 @@ def test_code_blocks_run_in_order(page: str, capsys: pytest.CaptureFixture[str])
     for block in code:
         exec(compile(block, page, "exec"), namespace)
     if page.endswith("embed-in-a-portal.md"):
-        assert "needs the role administrator or trust_leader" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "needs the role administrator or trust_leader" in out
+        assert "notify: school.created northgate" in out

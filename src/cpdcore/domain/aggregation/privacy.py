@@ -2,7 +2,7 @@
 outside the domain, by OpenDP).
 
 With ``--dp epsilon=1.0`` an aggregate is released with calibrated noise instead of
-suppression. Group keys must be declared in advance (``--keys rag=RED,AMBER,GREEN``), so
+suppression. Group keys must be declared in advance (``--keys rag=red,amber,green``), so
 that which groups exist never leaks from the data. Each requester has a privacy budget,
 persisted with the query ledger; a query that would overspend it is refused.
 """

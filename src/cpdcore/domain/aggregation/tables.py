@@ -94,7 +94,7 @@ def parse_measure(text: str) -> Measure:
         column, eq, value = rest.partition("=")
         if not column or not eq or not value:
             raise ValidationError.single(
-                "--measure", f"{text!r} needs a column and a value: pct:COL=VALUE (pct:rag=RED)"
+                "--measure", f"{text!r} needs a column and a value: pct:COL=VALUE (pct:rag=red)"
             )
         return Measure(kind, column.strip(), value.strip())
     if not rest.strip():

@@ -234,7 +234,9 @@ def _criteria(objective: Objective, updates: Iterable[ProgressUpdate]) -> tuple[
                 latest_value=update.value if update else None,
                 measured_on=update.measured_on if update else None,
                 latest_note=update.note if update else "",
-                fraction_of_target=fraction_of_target(criterion, update.value) if update else None,
+                fraction_of_target=_four_places(fraction_of_target(criterion, update.value))
+                if update
+                else None,
             )
         )
     return tuple(result)
@@ -384,3 +386,8 @@ def build_review_pack(
         ),
         comments=tuple(_pack_comment(c, names) for c in kept_comments if c.objective_id is None),
     )
+
+
+def _four_places(value: Decimal | None) -> Decimal | None:
+    """Round a share to four decimal places for display and JSON (``0.5926``)."""
+    return None if value is None else value.quantize(Decimal("0.0001"))

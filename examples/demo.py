@@ -38,7 +38,8 @@ from cpdcore.memory import InMemoryMisSource
 from cpdcore.serialization import to_dict
 
 STORE_URL = f"sqlite:///{Path(__file__).resolve().parents[1]}/demo-output/cpd-{time.time_ns()}.db"
-"""Where the demo keeps its data; the only line to change to use another store."""
+"""Where the demo keeps its data (a fresh SQLite file each run; earlier runs' files are
+removed at start). Change this line to try another store, e.g. a PostgreSQL URL."""
 
 OUT = Path(__file__).resolve().parent.parent / "demo-output"
 TRUST = TrustId("riverside")
@@ -422,6 +423,8 @@ def main() -> int:
     """Run the demo; return the process exit code."""
     started = time.perf_counter()
     OUT.mkdir(exist_ok=True)
+    for stale in [*OUT.glob("cpd-*.db*"), *OUT.glob("ledger-*.sqlite3")]:
+        stale.unlink()  # files of earlier runs; each run starts from a fresh store
     clock = FixedClock(at(date(2026, 9, 1)))
     with Cpd.open(STORE_URL, clock=clock, media="memory://", mis=demo_mis()) as cpd:
         admin = cpd.as_actor(Actor.system(TRUST, "demo set-up"))
@@ -464,7 +467,7 @@ def main() -> int:
     print(f"cpdcore demo finished in {elapsed:.1f} s (store: {STORE_URL})")
     print(f"  review pack (HTML): {html_path}")
     print(f"  review pack (JSON): {json_path}")
-    print(f"  priority alignment: {alignment_path}")
+    print(f"  priority alignment: {alignment_path} (c = withheld to protect individuals)")
     print(f"  summary:            {summary}")
     return 0
 

@@ -103,6 +103,8 @@ ImportProgress = Callable[[str, int, int], None]
 """Called as ``progress(step, done, total)`` while an import runs (e.g. for a progress bar)."""
 
 R = TypeVar("R", bound=Record)
+_RoleKey = tuple[str, str, bool, bool]
+"""A MIS role as (org, role, primary, active)."""
 
 
 def cpd_roles_for(
@@ -212,7 +214,7 @@ class _RosterImport:
         # is worked out once per import, not once per person.
         self.meanings: dict[tuple[str, str], tuple[RoleAssignment, ...]] = {}
         self.role_sets: dict[tuple[tuple[str, str], ...], tuple[RoleAssignment, ...]] = {}
-        self.bare_roles: dict[tuple[str, str, bool], MisStaffRole] = {}
+        self.stored_roles: dict[tuple[_RoleKey, ...], tuple[MisStaffRole, ...]] = {}
 
     # Bookkeeping -------------------------------------------------------------------------
     def _count(self, dataset: MisDataset) -> _Counter:
@@ -220,8 +222,10 @@ class _RosterImport:
 
     def _add(self, dataset: MisDataset, repo: Repository[R], record: R) -> None:
         self._count(dataset).created += 1
-        _repo, queued = self.new_records.setdefault(type(record), (repo, []))
-        queued.append(record)
+        queue = self.new_records.get(type(record))
+        if queue is None:
+            queue = self.new_records[type(record)] = (repo, [])
+        queue[1].append(record)
 
     def _update(
         self, dataset: MisDataset, repo: Repository[R], old: R, new: R, *, deactivates: bool
@@ -368,21 +372,20 @@ class _RosterImport:
                 )
 
     def _mis_roles(self, roles: Iterable[MisStaffRole]) -> tuple[MisStaffRole, ...]:
-        """The active staff roles, one per (org, role), as stored: without ``where``."""
-        kept = {
-            (r.org_sourced_id, r.role): r
-            for r in roles
-            if r.active and r.role not in NON_STAFF_ROLES
-        }
-        return tuple(self._bare_role(kept[key]) for key in sorted(kept))
-
-    def _bare_role(self, role: MisStaffRole) -> MisStaffRole:
-        key = (role.org_sourced_id, role.role, role.primary)
-        bare = self.bare_roles.get(key)
-        if bare is None:
-            # frozen, so one instance serves everyone holding this role
-            bare = self.bare_roles[key] = MisStaffRole(*key)
-        return bare
+        """The active staff roles, one per (org, role) in that order, as stored (without
+        ``where``). Many people hold the same roles, so each combination is worked out
+        once and its (frozen) result shared."""
+        given = tuple((r.org_sourced_id, r.role, r.primary, r.active) for r in roles)
+        stored = self.stored_roles.get(given)
+        if stored is None:
+            kept = {
+                (org, role): primary
+                for org, role, primary, active in given
+                if active and role not in NON_STAFF_ROLES
+            }
+            stored = tuple(MisStaffRole(org, role, kept[org, role]) for org, role in sorted(kept))
+            self.stored_roles[given] = stored
+        return stored
 
     def _cpd_roles(
         self,

@@ -470,7 +470,10 @@ class _BundleReader:
             given = roles.get(sourced_id, ())
             if bulk:
                 held = [r for r in given if r.active and r.role not in _NON_STAFF]
-                if not any(r.role in _STAFF for r in held):
+                for r in held:
+                    if r.role in _STAFF:
+                        break
+                else:
                     continue  # pupils, parents and people without a staff role
             else:
                 held = [r for r in given if r.role not in _NON_STAFF]

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import builtins
 import enum
+import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
@@ -211,14 +212,14 @@ class SqlStorage:
             conditions.append(column.is_(None) if value is None else column == value)
         if school_ids is not None:
             conditions.append(table.c.school_id.in_(list(school_ids)))
-        groups = [aggregate.column("by", name) for name in by]
+        groups = [aggregate.group(name) for name in by]
         person = table.c[aggregate.person]
-        total: sa.ColumnElement[Any] = sa.literal(0)
+        total: sa.ColumnElement[Any] = sa.literal_column("0")
         if value_column is not None:
             measured = aggregate.column("value_column", value_column)
             aggregate.require_number(value_column)
             total = sa.func.coalesce(sa.func.sum(measured), 0)
-        matched: sa.ColumnElement[Any] = sa.literal(0)
+        matched: sa.ColumnElement[Any] = sa.literal_column("0")
         if match is not None:
             compared = aggregate.column("match", match[0])
             wanted = aggregate.parse("match", match[0], match[1])
@@ -229,22 +230,23 @@ class SqlStorage:
             .where(*conditions)
             .group_by(*groups, person)
         )
-        texts = [aggregate.to_text(name) for name in by]
+        # Flags, dates and numbers become text here, once per distinct value; text columns
+        # come back as text already (a missing value as "" through COALESCE in the query).
+        converters = [
+            (i, functools.lru_cache(maxsize=None)(convert))
+            for i, name in enumerate(by)
+            if (convert := aggregate.to_text(name)) is not None
+        ]
         with self.engine.connect() as connection:
             result = connection.execute(query).all()
-        width = len(by)
-        if all(t is None for t in texts):
-            return [
-                (*row[:width], row[width], row[width + 1], float(row[width + 2]), bool(row[-1]))
-                for row in result
-            ]
+        if not converters:
+            return [tuple(row) for row in result]
         rows: list[tuple[object, ...]] = []
         for row in result:
-            keys = tuple(
-                value if convert is None else convert(value)
-                for convert, value in zip(texts, row[:width], strict=True)
-            )
-            rows.append((*keys, row[width], row[width + 1], float(row[width + 2]), bool(row[-1])))
+            values = list(row)
+            for i, convert in converters:
+                values[i] = convert(values[i])
+            rows.append(tuple(values))
         return rows
 
     def query_ledger(self, trust_id: TrustId) -> SqlQueryLedger:
@@ -293,6 +295,15 @@ class _PersonAggregate:
                 f"promoted columns: {', '.join(self.accepted)}",
             )
         return self.kind.table.c[name]
+
+    def group(self, name: str) -> sa.ColumnElement[Any]:
+        """What to group ``name`` by: the column, with a missing text value as ``""``."""
+        column = self.column("by", name)
+        promoted = self._promoted(name)
+        textual = promoted is None or _is_text(promoted.python_type)
+        if textual and (promoted is None or promoted.nullable):
+            return sa.func.coalesce(column, sa.literal_column("''")).label(name)
+        return column
 
     def _promoted(self, name: str) -> Promoted | None:
         return self.kind.promoted.get(name)
@@ -349,21 +360,21 @@ class _PersonAggregate:
     def to_text(self, name: str) -> Callable[[Any], str] | None:
         """How a grouped value becomes text (``None``: it already is text)."""
         promoted = self._promoted(name)
-        if promoted is None:  # school_id: text, may be missing
-            return _text_or_blank
+        if promoted is None or _is_text(promoted.python_type):
+            return None  # text already; COALESCE in the query turns a missing value into ""
         kind = promoted.python_type
         if kind is bool:
             return _flag_text
         if kind is date:
             return _date_text
-        if kind in (int, Decimal):
-            return _plain_text
-        # Text and enums are stored as text already.
-        return _text_or_blank if promoted.nullable else None
+        return _plain_text
 
 
-def _text_or_blank(value: Any) -> str:
-    return "" if value is None else str(value)
+def _is_text(python_type: Any) -> bool:
+    """True for types stored as text (strings, typed ids, enums by value)."""
+    return python_type is str or (
+        isinstance(python_type, type) and issubclass(python_type, enum.Enum)
+    )
 
 
 def _flag_text(value: Any) -> str:

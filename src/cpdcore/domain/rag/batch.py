@@ -107,7 +107,7 @@ class RagAssessor:
         self.released = released
         self.rules = order_plugin_rules(rules, policy)
         self._min_points = policy.min_progress_points
-        self._totals: dict[tuple[date, date], int] = {}
+        self._periods: dict[tuple[date, date], tuple[int, int, Decimal]] = {}
         self._gone: dict[date, int] = {}
         self._expected: dict[tuple[int, int], Decimal] = {}
         self._texts: dict[str, str] = {}
@@ -146,7 +146,6 @@ class RagAssessor:
             return assess_facts(facts, self.rules)
         status, ever_agreed, outcome, terms = standing_on(objective, as_of)
         phase = phase_on(cycle, as_of)
-        calendar = self.calendar
         starts_on = terms.starts_on
         due_on = terms.due_on
         oid = objective.id
@@ -191,6 +190,7 @@ class RagAssessor:
         # and actual_progress, so the fractions and their mean are the same numbers.
         rows: list[builtin.CriterionRow] = []
         equal = all(c.weight is None for c in criteria)
+        all_met = True
         total_weight = _ZERO
         weighted = _ZERO
         for criterion in criteria:
@@ -198,43 +198,41 @@ class RagAssessor:
             if found is None:
                 value = None
                 fraction = _ZERO
+                all_met = False
             else:
                 value = found.value
                 fraction = fraction_of(criterion, value)
-            weight = _ONE if equal or criterion.weight is None else criterion.weight
-            rows.append((criterion.code, fraction, value, weight))
-            total_weight += weight
-            weighted += weight * fraction
+                all_met = all_met and fraction >= _ONE
+            if equal or criterion.weight is None:
+                # 1 x fraction is fraction, digit for digit: the product is skipped, not
+                # changed.
+                rows.append((criterion.code, fraction, value, _ONE))
+                total_weight += _ONE
+                weighted += fraction
+            else:
+                weight = criterion.weight
+                rows.append((criterion.code, fraction, value, weight))
+                total_weight += weight
+                weighted += weight * fraction
         actual = None if total_weight == 0 else weighted / total_weight
 
-        period = (starts_on, due_on)
-        total = self._totals.get(period)
-        if total is None:
-            total = self._totals[period] = max(0, calendar.school_days_between(starts_on, due_on))
-        if as_of <= starts_on:
-            elapsed = 0
-        elif as_of >= due_on:
-            elapsed = total
-        else:
-            gone = self._gone.get(starts_on)
-            if gone is None:
-                gone = self._gone[starts_on] = calendar.school_days_between(starts_on, as_of)
-            elapsed = min(total, max(0, gone))
-        key = (elapsed, total)
-        expected = self._expected.get(key)
-        if expected is None:
-            expected = self._expected[key] = expected_from(elapsed, total)
+        period = self._periods.get((starts_on, due_on))
+        if period is None:
+            period = self._period(starts_on, due_on)
+        elapsed, total, expected = period
 
         gate = builtin.not_started_said(phase, status, ever_agreed, as_of, starts_on)
         if gate is not None:
             return RagStatus(
                 oid, as_of, RagColour.NOT_STARTED, (_set("not_started", gate),), expected, actual
             )
-        blue = builtin.complete_said(outcome, rows)
-        if blue is not None:
-            return RagStatus(
-                oid, as_of, RagColour.BLUE, (_set("complete", blue),), expected, actual
-            )
+        # complete_said decides; the check before it only skips the call when it cannot fire.
+        if outcome is not None or (rows and all_met):
+            blue = builtin.complete_said(outcome, rows)
+            if blue is not None:
+                return RagStatus(
+                    oid, as_of, RagColour.BLUE, (_set("complete", blue),), expected, actual
+                )
         if actual is not None and points >= self._min_points:
             first = _set(
                 "progress_pace",
@@ -249,11 +247,12 @@ class RagAssessor:
             )
         results = [first]
         colour = first.after
-        said = builtin.past_deadline_said(as_of, due_on)
-        if said is not None:
-            result = _limit("past_deadline", said, colour)
-            results.append(result)
-            colour = result.after
+        if as_of > due_on:
+            said = builtin.past_deadline_said(as_of, due_on)
+            if said is not None:
+                result = _limit("past_deadline", said, colour)
+                results.append(result)
+                colour = result.after
         late = [m for m in terms.milestones if m.due_on < as_of]
         if late:
             done = {d.code for d in objective.milestones_done if d.done_on <= as_of}
@@ -268,6 +267,29 @@ class RagAssessor:
             results.append(result)
             colour = result.after
         return RagStatus(oid, as_of, colour, tuple(results), expected, actual)
+
+    def _period(self, starts_on: date, due_on: date) -> tuple[int, int, Decimal]:
+        """``(elapsed, total, expected)`` for a period, as ``facts_for`` computes them.
+
+        The day is fixed, so they depend on the period alone: the calendar is asked once
+        per period (and once per start date), and equal fractions share one Decimal.
+        """
+        as_of = self.as_of
+        total = max(0, self.calendar.school_days_between(starts_on, due_on))
+        if as_of <= starts_on:
+            elapsed = 0
+        elif as_of >= due_on:
+            elapsed = total
+        else:
+            gone = self._gone.get(starts_on)
+            if gone is None:
+                gone = self._gone[starts_on] = self.calendar.school_days_between(starts_on, as_of)
+            elapsed = min(total, max(0, gone))
+        expected = self._expected.get((elapsed, total))
+        if expected is None:
+            expected = self._expected[elapsed, total] = expected_from(elapsed, total)
+        known = self._periods[starts_on, due_on] = (elapsed, total, expected)
+        return known
 
     def _share(self, value: Decimal) -> str:
         """:func:`~cpdcore.domain.rag.builtin.share`, remembered by the value's exact text.

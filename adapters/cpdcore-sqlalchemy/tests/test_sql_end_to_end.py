@@ -19,7 +19,7 @@ from cpdcore_sqlalchemy.store_copy import table_fingerprint
 from cpdcore_sqlalchemy.tables import metadata
 from typer.testing import CliRunner, Result
 
-from cpdcore import Actor, Cpd
+from cpdcore import Actor, ConfigurationError, Cpd
 from cpdcore.cli import build_app
 from cpdcore.clocks import FixedClock
 from cpdcore.domain.identifiers import StaffId, TrustId
@@ -192,3 +192,72 @@ def test_rag_policies_are_stored_on_sqlite(tmp_path: Path) -> None:
     with Cpd.open(url) as cpd:
         leader = cpd.as_actor(Actor.for_staff(head))
         assert str(leader.rag_policy(school_id=SchoolId("north")).green_margin) == "0.05"
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_cpd_db_copy_without_trust_copies_every_trust_into_an_empty_store(
+    tmp_path: Path, engine: str, request: pytest.FixtureRequest, cli: Any
+) -> None:
+    source = f"sqlite:///{tmp_path / 'embedded.db'}"
+    if engine == "sqlite":
+        target = f"sqlite:///{tmp_path / 'new.db'}"  # does not exist yet: created, migrated
+    else:
+        target = request.getfixturevalue("pg_store").url
+    _seed_two_trusts(source)
+    copied = cpd(cli, "db", "copy", "--from", source, "--to", target)
+    assert copied.exit_code == 0, copied.output
+    assert "row counts and checksums match" in copied.output
+    assert _fingerprints(target) == _fingerprints(source)
+    assert _fingerprints(target)["cpd_staff"][0] == 10
+    with Cpd.open(target) as app:
+        assert app.storage.tenants() == ["north", "south"]
+    again = cpd(cli, "db", "copy", "--from", source, "--to", target)
+    assert again.exit_code != 0
+    assert re.search(r"already holds \d+ rows in cpd_\w+; copy every trust", str(again.exception))
+
+
+def test_cpd_db_copy_from_a_missing_file_creates_nothing(tmp_path: Path, cli: Any) -> None:
+    source = tmp_path / "typo.db"
+    copied = cpd(cli, "db", "copy", "--from", f"sqlite:///{source}", "--to", "sqlite:///x.db")
+    assert copied.exit_code != 0
+    assert "typo.db, which does not exist" in str(copied.exception)
+    assert not source.exists()
+
+
+def test_a_file_that_is_not_a_database_is_a_configuration_error(tmp_path: Path) -> None:
+    page = tmp_path / "index.html"
+    page.write_text("<!doctype html><html><body>not a store</body></html>\n", encoding="utf-8")
+    url = f"sqlite:///{page}"
+    with Cpd.open(url) as app, pytest.raises(ConfigurationError) as caught:
+        app.storage.tenants()
+    message = str(caught.value)
+    assert f"cannot open the store {url}: file is not a database" in message
+    assert "accepted: a SQLite file made by cpdcore" in message
+    listed = cpd_process("staff", "list", "--db", url, "--as", "someone")
+    assert listed.returncode == 2
+    assert listed.stderr.startswith("cpd: error: cannot open the store")
+    assert len(listed.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in listed.stderr
+
+
+def test_an_unreachable_server_names_the_url_without_its_password() -> None:
+    url = "postgresql://cpd:s3cret@127.0.0.1:1/cpd"  # nothing listens on port 1
+    with Cpd.open(url) as app, pytest.raises(ConfigurationError) as caught:
+        app.storage.tenants()
+    assert "cannot open the store postgresql://cpd:***@127.0.0.1:1/cpd" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_cpd_db_current_on_a_missing_file_leaves_it_missing(tmp_path: Path, cli: Any) -> None:
+    path = tmp_path / "typo.db"
+    shown = cpd(cli, "db", "current", "--db", f"sqlite:///{path}")
+    assert shown.exit_code == 0, shown.output
+    assert f"current: none (the file {path} does not exist)" in shown.output
+    assert not path.exists()
+
+
+def test_cpd_db_help_is_plain_text(cli: Any) -> None:
+    shown = cpd(cli, "db", "downgrade", "--help")
+    assert shown.exit_code == 0
+    assert "base drops every cpdcore table" in " ".join(shown.output.split())
+    assert "``" not in shown.output

@@ -40,7 +40,9 @@ def cpdcore_cli(app: Any) -> None:
     """Add the ``cpd db`` commands."""
     import typer
 
-    db_app = typer.Typer(help="Database schema and copies (cpdcore-sqlalchemy).")
+    db_app = typer.Typer(
+        help="Database schema and copies (cpdcore-sqlalchemy).", no_args_is_help=True
+    )
 
     def engine(url: str) -> Any:
         from cpdcore_sqlalchemy.schema import make_engine
@@ -50,7 +52,9 @@ def cpdcore_cli(app: Any) -> None:
     @db_app.command()
     def upgrade(
         db: str = typer.Option(..., "--db", envvar=DB_ENV, help="Database URL."),
-        revision: str = typer.Option("head", help="Target schema revision."),
+        revision: str = typer.Option(
+            "head", "--revision", help="Target schema revision (default: the newest)."
+        ),
     ) -> None:
         """Migrate the database's schema up to REVISION (default: the newest)."""
         from cpdcore_sqlalchemy import schema
@@ -66,9 +70,11 @@ def cpdcore_cli(app: Any) -> None:
     @db_app.command()
     def downgrade(
         db: str = typer.Option(..., "--db", envvar=DB_ENV, help="Database URL."),
-        revision: str = typer.Option("-1", help="Target revision: -1 (one step) or base."),
+        revision: str = typer.Option(
+            "-1", "--revision", help="Target revision: -1 (one step back), a revision or base."
+        ),
     ) -> None:
-        """Migrate the schema down (``--revision base`` drops every cpdcore table)."""
+        """Migrate the schema down one step, or to REVISION; base drops every cpdcore table."""
         from cpdcore_sqlalchemy import schema
         from cpdcore_sqlalchemy.urls import redacted
 
@@ -85,6 +91,14 @@ def cpdcore_cli(app: Any) -> None:
         """Show the database's schema revision and the newest one this adapter ships."""
         from cpdcore_sqlalchemy import schema
 
+        missing = schema.missing_sqlite_file(db)
+        if missing is not None:
+            # Reading the revision would create the file: say there is none instead.
+            typer.echo(
+                f"current: none (the file {missing} does not exist)\n"
+                f"newest:  {schema.head_revision()}"
+            )
+            return
         target = engine(db)
         try:
             found = schema.current_revision(target) or "none"
@@ -94,8 +108,10 @@ def cpdcore_cli(app: Any) -> None:
 
     @db_app.command("copy")
     def copy_command(
-        source: str = typer.Option(..., "--from", help="Database URL to copy from."),
-        target: str = typer.Option(..., "--to", help="Database URL to copy into."),
+        source: str = typer.Option(..., "--from", help="Database URL of the store to copy."),
+        target: str = typer.Option(
+            ..., "--to", help="Database URL to copy into (upgraded; must hold none of its rows)."
+        ),
         trust: list[str] = typer.Option(  # noqa: B008 - typer reads options from defaults
             [], "--trust", help="Copy only this trust (repeatable); default every trust."
         ),

@@ -7,6 +7,9 @@ calls :func:`upgrade`. The version is kept in the table ``cpd_schema_version``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,11 +24,13 @@ from cpdcore_sqlalchemy.urls import engine_url, redacted
 __all__ = [
     "VERSION_TABLE",
     "alembic_config",
+    "connect",
     "current_revision",
     "downgrade",
     "head_revision",
     "include_name",
     "make_engine",
+    "missing_sqlite_file",
     "upgrade",
 ]
 
@@ -33,6 +38,12 @@ VERSION_TABLE = "cpd_schema_version"
 """Alembic's version table for cpdcore (named so it never clashes with a host's own)."""
 
 SCRIPT_LOCATION = "cpdcore_sqlalchemy:migrations"
+
+ACCEPTED_STORES = (
+    "a SQLite file made by cpdcore (sqlite:///path/to/cpd.db) or a reachable PostgreSQL or "
+    "MariaDB/MySQL database (postgresql://user@host/db, mysql://user@host/db)"
+)
+"""What a store URL may name, for error messages."""
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for another writer's commit before giving up."""
@@ -68,6 +79,45 @@ def make_engine(url: str, **options: Any) -> sa.Engine:
     return sa.create_engine(target, **options)
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a ``sqlite:///…`` URL names when it does not exist yet, else ``None``.
+
+    Opening such a URL creates an empty database; commands that only read use this to
+    say so instead.
+    """
+    target = engine_url(url)
+    database = target.database
+    if target.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # an SQLite URI filename: left to SQLite itself
+        return None
+    path = Path(database)
+    return None if path.exists() else path
+
+
+@contextmanager
+def connect(engine: sa.Engine, *, begin: bool = False) -> Iterator[sa.Connection]:
+    """A connection (in a transaction with ``begin``); a database that cannot be opened at
+    all (no server, wrong password, not an SQLite file) raises ``ConfigurationError``
+    naming the URL and what is accepted, instead of a driver error."""
+    try:
+        connection = engine.connect()
+    except sa.exc.DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        # The URL as operators write it: without the driver this adapter chose.
+        plain = engine.url.set(drivername=engine.url.get_backend_name())
+        shown = plain.render_as_string(hide_password=True)
+        raise ConfigurationError(
+            f"cannot open the store {shown}: {reason}; accepted: {ACCEPTED_STORES}"
+        ) from None
+    with connection:
+        if begin:
+            with connection.begin():
+                yield connection
+        else:
+            yield connection
+
+
 def include_name(name: str | None, type_: str, _parents: object) -> bool:
     """For autogenerate: compare only cpdcore's tables, never Alembic's or a host's own."""
     from cpdcore_sqlalchemy.tables import metadata
@@ -97,20 +147,20 @@ def head_revision() -> str:
 
 def current_revision(engine: sa.Engine) -> str | None:
     """The schema version of the database (``None`` for an empty database)."""
-    with engine.connect() as connection:
+    with connect(engine) as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         return context.get_current_revision()
 
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Migrate the database up to ``revision`` (default: the newest)."""
-    with engine.begin() as connection:
+    with connect(engine, begin=True) as connection:
         command.upgrade(alembic_config(connection), revision)
 
 
 def downgrade(engine: sa.Engine, revision: str = "-1") -> None:
     """Migrate the database down to ``revision`` (``-1``: one step; ``base``: empty)."""
-    with engine.begin() as connection:
+    with connect(engine, begin=True) as connection:
         command.downgrade(alembic_config(connection), revision)
 
 

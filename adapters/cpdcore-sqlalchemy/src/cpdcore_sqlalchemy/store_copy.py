@@ -57,6 +57,14 @@ def _selection(table: sa.Table, trusts: Sequence[TrustId] | None) -> sa.Select[A
     return query
 
 
+def _row_count(table: sa.Table, trusts: Sequence[TrustId] | None) -> sa.Select[Any]:
+    # select_from is needed: a bare count(*) with no trust filter has no FROM and counts 1.
+    query = sa.select(sa.func.count()).select_from(table)
+    if trusts:
+        query = query.where(table.c.trust_id.in_(list(trusts)))
+    return query
+
+
 def table_fingerprint(
     connection: sa.Connection, table: sa.Table, trusts: Sequence[TrustId] | None = None
 ) -> tuple[int, str]:
@@ -82,11 +90,17 @@ def copy_store(
 ) -> list[TableCopy]:
     """Copy every cpdcore table (or only ``trusts``' rows) from source to target.
 
-    The source must be at the current schema version (an SQLite source is upgraded, as
-    opening it would); the target is upgraded to it and must hold no rows of the trusts
+    The source must exist and be at the current schema version (an SQLite source is
+    upgraded, as opening it would); the target is upgraded to it and must hold no rows of the trusts
     being copied. Returns one :class:`TableCopy` per table; raises :class:`CopyMismatch`
     (target unchanged) if any count or checksum differs.
     """
+    missing = schema.missing_sqlite_file(source_url)
+    if missing is not None:
+        raise ConfigurationError(
+            f"nothing to copy: --from {redacted(source_url)} names the SQLite file {missing}, "
+            "which does not exist; give the file of an existing store"
+        )
     source_store = SqlStorage(source_url)
     target_engine = schema.make_engine(target_url)
     try:
@@ -96,13 +110,17 @@ def copy_store(
         with source_store.engine.connect() as source, target_engine.begin() as target:
             tables = list(metadata.sorted_tables)
             for table in tables:
-                existing = _selection(table, trusts).with_only_columns(sa.func.count())
-                taken = target.execute(existing.order_by(None)).scalar_one()
-                if taken:
-                    scope = ", ".join(trusts) if trusts else "any trust"
+                taken = target.execute(_row_count(table, trusts)).scalar_one()
+                if taken and trusts:
                     raise ConfigurationError(
-                        f"{redacted(target_url)} already holds {taken} rows of {scope} in "
-                        f"{table.name}; copy into an empty store (or choose other trusts)"
+                        f"{redacted(target_url)} already holds {taken} rows of "
+                        f"{', '.join(trusts)} in {table.name}; copy into a store without "
+                        "them (or choose other trusts)"
+                    )
+                if taken:
+                    raise ConfigurationError(
+                        f"{redacted(target_url)} already holds {taken} rows in {table.name}; "
+                        "copy every trust into an empty store (or choose trusts with --trust)"
                     )
             for table in tables:
                 copied = 0

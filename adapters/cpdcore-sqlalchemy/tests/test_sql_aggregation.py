@@ -372,3 +372,40 @@ def test_migration_0005_fills_the_new_columns_from_the_bodies(tmp_path: Path) ->
         assert category == "leadership"
     finally:
         engine.dispose()
+
+
+def test_the_store_ledger_decides_like_the_reference_ledger(
+    store: SqlStorage, tmp_path: Path
+) -> None:
+    from cpdcore.aggregation_io import SqliteQueryLedger
+
+    rng = random.Random(3)
+    reference = SqliteQueryLedger(tmp_path / "reference.sqlite3")
+    ours = store.query_ledger(T)
+    decisions = []
+    try:
+        asked: list[set[int]] = [set(range(20))]
+        for step in range(60):
+            # mostly near-copies of earlier populations, a few people in or out
+            tables = []
+            for _ in range(rng.randrange(1, 4)):
+                people = set(rng.choice(asked))
+                for _ in range(rng.randrange(0, 7)):
+                    person = rng.randrange(40)
+                    people.symmetric_difference_update({person})
+                asked.append(people)
+                tables.append(_population(*people))
+            verdicts = []
+            for ledger in (reference, ours):
+                try:
+                    ledger.check_populations("r", tables, 5)
+                except DisclosureRefused:
+                    verdicts.append(False)
+                else:
+                    ledger.record("r", f"f{step}", {}, tables)
+                    verdicts.append(True)
+            assert verdicts[0] == verdicts[1], step
+            decisions.append(verdicts[0])
+    finally:
+        reference.close()
+    assert True in decisions and False in decisions

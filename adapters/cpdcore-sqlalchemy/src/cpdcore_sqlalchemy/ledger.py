@@ -15,6 +15,7 @@ remembers what every requester was told whichever machine they ask from.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import secrets
@@ -105,30 +106,44 @@ class SqlQueryLedger:
 
     def check_populations(self, requester: str, populations: Iterable[Any], k: int) -> None:
         """Raise ``DisclosureRefused`` when a population differs from an earlier one of the
-        same requester by 1 to ``k - 1`` people (the message reveals no number)."""
+        same requester by 1 to ``k - 1`` people (the message reveals no number).
+
+        Earlier populations of a size that could matter are read in one query (a table
+        has hundreds of cells; one round trip each would dominate the answer's time).
+        """
         np = _numpy()
+        wanted = [p for p in populations if len(p)]
+        if not wanted:
+            return
         t = LEDGER_POPULATIONS_TABLE
-        who = self._requester(requester)
+        sizes = sorted(len(p) for p in wanted)
         with self._engine.connect() as connection:
-            for population in populations:
-                size = len(population)
-                if size == 0:
-                    continue
-                rows = connection.execute(
-                    sa.select(t.c.members).where(
-                        t.c.trust_id == self.trust_id,
-                        t.c.requester == who,
-                        t.c.size.between(size - k + 1, size + k - 1),
-                    )
+            rows = connection.execute(
+                sa.select(t.c.size, t.c.members).where(
+                    t.c.trust_id == self.trust_id,
+                    t.c.requester == self._requester(requester),
+                    t.c.size.between(sizes[0] - k + 1, sizes[-1] + k - 1),
                 )
-                for (blob,) in rows:
-                    earlier = np.frombuffer(zlib.decompress(blob), dtype=np.uint64)
-                    if not may_differ(size, len(earlier), k):
-                        continue
-                    difference = len(np.setxor1d(population, earlier, assume_unique=True))
-                    decision = decide_difference(difference, k)
-                    if not decision.allowed:
-                        raise DisclosureRefused(decision.because)
+            ).all()
+        if not rows:
+            return
+        earlier = sorted(((int(size), blob) for size, blob in rows), key=lambda r: r[0])
+        earlier_sizes = [size for size, _blob in earlier]
+        opened: dict[int, Any] = {}
+        for population in wanted:
+            size = len(population)
+            first = bisect.bisect_left(earlier_sizes, size - k + 1)
+            last = bisect.bisect_right(earlier_sizes, size + k - 1)
+            for index in range(first, last):
+                if index not in opened:
+                    opened[index] = np.frombuffer(zlib.decompress(earlier[index][1]), np.uint64)
+                before = opened[index]
+                if not may_differ(size, len(before), k):
+                    continue
+                difference = len(np.setxor1d(population, before, assume_unique=True))
+                decision = decide_difference(difference, k)
+                if not decision.allowed:
+                    raise DisclosureRefused(decision.because)
 
     def record(
         self,

@@ -6,9 +6,13 @@ the intermediate objects :func:`~cpdcore.domain.rag.assessment.assess` builds fo
 authors (:class:`RagFacts`, a :class:`CriterionProgress` per criterion, a
 :class:`MilestoneStatus` per milestone, a :class:`RuleOutcome` per rule):
 
-* the cycle phase, the policy's thresholds and the plugin rules' order are settled once;
-* school-day counts are asked of the calendar once per ``(start, due)`` pair and once per
-  start date, and expected progress once per ``(elapsed, total)``: objectives share them;
+* the plugin rules are checked and ordered once;
+* the day being fixed, school days elapsed and in all, and expected progress, depend on
+  the objective's ``(start, due)`` period alone: each is computed once per period, asking
+  the calendar once per period and once per start date;
+* the four-place text of a fraction is remembered by its exact value (a bounded memo):
+  formatting a Decimal through a float is the dearest step of the pace rule, and
+  fractions repeat, since criteria are measured in people's round numbers;
 * progress, evidence and milestones are read in one pass each, into local values;
 * each built-in rule is the same ``*_said`` function :mod:`~cpdcore.domain.rag.builtin`
   wraps for ``assess``, so every message, input and threshold is worded once.
@@ -41,8 +45,7 @@ from cpdcore.domain.rag.assessment import (
     phase_on,
     standing_on,
 )
-from cpdcore.domain.rag.pacing import SchoolDays, expected_from
-from cpdcore.domain.rag.pacing import _fraction as fraction_of
+from cpdcore.domain.rag.pacing import SchoolDays, expected_from, fraction_of
 from cpdcore.domain.rag.policy import RagPolicy
 from cpdcore.domain.rag.rules import (
     RagColour,

@@ -31,6 +31,7 @@ __all__ = [
     "criterion_progress",
     "expected_from",
     "expected_progress",
+    "fraction_of",
     "school_days_gone",
 ]
 
@@ -161,7 +162,7 @@ class CriterionProgress:
         return self.fraction >= ONE
 
 
-def _fraction(criterion: SuccessCriterion, value: Decimal) -> Decimal:
+def fraction_of(criterion: SuccessCriterion, value: Decimal) -> Decimal:
     """Direction-aware share of the way from baseline to target, clipped to 0..1.
 
     A yes/no criterion is all or nothing (1 when the value equals the target). So is a
@@ -194,7 +195,7 @@ def criterion_progress(
     for criterion in criteria:
         update = latest.get(criterion.code)
         value = None if update is None else update.value
-        fraction = ZERO if value is None else _fraction(criterion, value)
+        fraction = ZERO if value is None else fraction_of(criterion, value)
         weight = ONE if equal or criterion.weight is None else criterion.weight
         result.append(CriterionProgress(criterion.code, fraction, value, weight))
     return tuple(result)

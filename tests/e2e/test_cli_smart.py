@@ -120,13 +120,13 @@ def test_row_dates_win_over_the_options_and_no_dates_only_need_a_reference(
         ("id,text\n1,ok,extra\n", "o.csv:2: the row does not have the 2 fields"),
     ],
 )
-def test_bad_csv_exits_2_names_the_line_and_writes_nothing(
+def test_bad_csv_exits_1_names_the_line_and_writes_nothing(
     tmp_path: Path, content: str, message: str
 ) -> None:
     result = cpd("smart", "check", str(write(tmp_path / "o.csv", content)), cwd=tmp_path)
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stdout == ""
-    assert message in result.stderr
+    assert result.stderr.startswith(f"cpd: error: {message}")
 
 
 def test_bad_options_exit_2(tmp_path: Path) -> None:
@@ -139,6 +139,39 @@ def test_bad_options_exit_2(tmp_path: Path) -> None:
     assert "accepted: csv, json" in result.stderr
     missing = cpd("smart", "check", str(tmp_path / "nope.csv"), cwd=tmp_path)
     assert (missing.returncode, missing.stdout) == (2, "")
+    assert (
+        missing.stderr
+        == f"cpd: error: {tmp_path / 'nope.csv'}: the objectives file does not exist\n"
+    )
+    no_calendar = cpd("smart", "check", str(source), "--calendar", "nope.json", cwd=tmp_path)
+    assert (no_calendar.returncode, no_calendar.stdout) == (2, "")
+    assert no_calendar.stderr == (
+        "cpd: error: nope.json: the calendar file (--calendar) does not exist\n"
+    )
+
+
+def test_a_file_that_is_not_utf8_is_named_not_a_traceback(tmp_path: Path) -> None:
+    source = tmp_path / "latin1.csv"
+    source.write_bytes("id,text\n1,Améliorer la lecture\n".encode("latin-1"))
+    result = cpd("smart", "check", str(source), cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "latin1.csv: is not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cycle_dates_take_the_uk_forms(tmp_path: Path) -> None:
+    source = write(tmp_path / "o.csv", "id,text\n1,Raise reading ages by July 2027\n")
+    result = cpd(
+        "smart", "check", str(source), "--cycle-start", "01/09/2026", "--cycle-end",
+        "31 July 2027", "--format", "json", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_help_shows_what_file_is(tmp_path: Path) -> None:
+    shown = cpd("smart", "check", "--help", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "CSV file with columns id,text" in " ".join(shown.stdout.split())
 
 
 def test_an_installed_plugin_check_merges_and_is_named(tmp_path: Path) -> None:

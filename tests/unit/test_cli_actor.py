@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cpdcore import Actor, ConfigurationError, Cpd, Role, RoleAssignment
+from cpdcore import Actor, ConfigurationError, Cpd, PermissionDenied, Role, RoleAssignment
 from cpdcore.cli import open_store, resolve_actor
 from cpdcore.domain.identifiers import SchoolId, TrustId
 
@@ -83,3 +83,58 @@ def test_typer_exit_codes_reach_the_shell(monkeypatch: pytest.MonkeyPatch) -> No
     assert caught.value.code == 3
     monkeypatch.setattr("sys.argv", ["cpd", "fine"])
     cli.main()  # returns normally: exit status 0
+
+
+def test_an_empty_store_says_it_holds_no_trust_yet() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_actor(Cpd.open("memory://"), "ceo")
+    assert str(caught.value).startswith(
+        "the store at memory:// holds no trust yet; is the URL right? "
+        "(cpd import oneroster FOLDER --db memory://"
+    )
+
+
+def test_passwords_are_not_shown() -> None:
+    from cpdcore.cli import shown_url
+
+    assert shown_url("postgresql://cpd:s3cr@t@db.example/cpd") == (
+        "postgresql://cpd:***@db.example/cpd"
+    )
+    assert shown_url("sqlite:///cpd.db") == "sqlite:///cpd.db"
+
+
+def test_permission_messages_name_the_person(cpd: Cpd) -> None:
+    ann = resolve_actor(cpd, "mis-42")
+    with pytest.raises(PermissionDenied) as caught:
+        cpd.as_actor(ann).add_school("South")
+    assert str(caught.value).endswith(f"; Ann Lee ({ann.staff_id}) has none")
+    system = Actor(trust_id=TrustId("riverside"), label="nightly job")
+    with pytest.raises(PermissionDenied, match=r"; system:nightly job has none$"):
+        cpd.as_actor(system).add_school("South")
+
+
+def test_an_os_error_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import typer
+
+    from cpdcore import cli
+
+    app = typer.Typer()
+
+    @app.command()
+    def write() -> None:
+        open("/nonexistent-folder/out.json", "w")  # noqa: SIM115 - the failure is the point
+
+    @app.command()
+    def other() -> None:
+        pass
+
+    monkeypatch.setattr(cli, "build_app", lambda: app)
+    monkeypatch.setattr("sys.argv", ["cpd", "write"])
+    with pytest.raises(SystemExit) as caught:
+        cli.main()
+    assert caught.value.code == 1
+    assert capsys.readouterr().err == (
+        "cpd: error: /nonexistent-folder/out.json: No such file or directory\n"
+    )

@@ -2,7 +2,8 @@
 
 The report is identifiable (one row per person's objective), so the acting person must be
 allowed to see individuals: a trust leader for the trust, a school leader with
-``--school``.
+``--school``. ``--as-of`` takes the date forms used everywhere in cpd: ``2027-03-31``,
+``31/03/2027`` or ``31 March 2027``.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
 
-from cpdcore.cli import open_store, resolve_actor
-from cpdcore.domain.identifiers import SchoolId
-from cpdcore.errors import ValidationError
+from cpdcore.cli import check_choice, known_school, open_store, option_date, resolve_actor
+from cpdcore.domain.organisation import Role
+from cpdcore.errors import PermissionDenied
 
 __all__ = ["COLUMNS", "register", "render_report", "report_records"]
 
@@ -77,10 +77,7 @@ def report_records(report: Any) -> list[dict[str, Any]]:
 
 def render_report(report: Any, output_format: str) -> str:
     """The report as CSV (``COLUMNS``) or JSON (with each rule's inputs and threshold)."""
-    if output_format not in FORMATS:
-        raise ValidationError.single(
-            "--format", f"{output_format!r} is not a format; accepted: {', '.join(FORMATS)}"
-        )
+    check_choice("--format", output_format, FORMATS)
     records = report_records(report)
     if output_format == "csv":
         buffer = io.StringIO()
@@ -106,13 +103,14 @@ def render_report(report: Any, output_format: str) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError.single(
-            "--as-of", f"{text!r} is not a date; write it as YYYY-MM-DD"
-        ) from None
+def _led_schools(actor: Any) -> list[str]:
+    return sorted(
+        {
+            str(a.school_id)
+            for a in actor.roles
+            if a.role is Role.SCHOOL_LEADER and a.school_id is not None
+        }
+    )
 
 
 def register(app: Any) -> None:
@@ -121,25 +119,41 @@ def register(app: Any) -> None:
 
     @rag_app.command("report")
     def report(
-        as_of: Annotated[str, typer.Option("--as-of", help="The day, YYYY-MM-DD.")],
+        as_of: Annotated[
+            str,
+            typer.Option("--as-of", help="The day: YYYY-MM-DD, DD/MM/YYYY or 31 March 2027."),
+        ],
         db: Annotated[str | None, typer.Option("--db", help="Store URL (or CPD_DB).")] = None,
         actor: Annotated[
             str | None, typer.Option("--as", help="Acting staff id (or CPD_ACTOR).")
         ] = None,
         school: Annotated[
-            str | None, typer.Option("--school", help="One school (default: the trust).")
+            str | None,
+            typer.Option(
+                "--school", help="One school's id (default: the whole trust, for trust leaders)."
+            ),
         ] = None,
         output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     ) -> None:
         """Every objective's status on --as-of, with the rules that decided it."""
-        if output_format not in FORMATS:
-            raise ValidationError.single(
-                "--format", f"{output_format!r} is not a format; accepted: csv, json"
-            )
-        day = _day(as_of)
+        check_choice("--format", output_format, FORMATS)
+        day = option_date(as_of, "--as-of")
         cpd = open_store(db)
-        acting = cpd.as_actor(resolve_actor(cpd, actor))
-        result = acting.rag_report(as_of=day, school_id=SchoolId(school) if school else None)
+        try:
+            person = resolve_actor(cpd, actor)
+            acting = cpd.as_actor(person)
+            school_id = known_school(acting, school)
+            try:
+                result = acting.rag_report(as_of=day, school_id=school_id)
+            except PermissionDenied as exc:
+                led = _led_schools(person)
+                if school_id is not None or not led:
+                    raise
+                raise PermissionDenied(
+                    f"{exc}; for your school's report pass --school " + " or --school ".join(led)
+                ) from None
+        finally:
+            cpd.close()
         typer.echo(render_report(result, output_format), nl=False)
 
     app.add_typer(rag_app, name="rag")

@@ -26,7 +26,13 @@ def register(app: Any) -> None:
         k: Annotated[
             int, typer.Option("--k", help="Every combination covers at least k people.")
         ] = 10,
-        school_column: Annotated[str, typer.Option("--school-column")] = "school",
+        school_column: Annotated[
+            str,
+            typer.Option(
+                "--school-column",
+                help="Column naming each record's school; small schools are merged to reach k.",
+            ),
+        ] = "school",
         dates: Annotated[
             str, typer.Option("--dates", help="Date columns coarsened to the term.")
         ] = "",

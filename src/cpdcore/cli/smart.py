@@ -5,8 +5,10 @@ DD/MM/YYYY), ``linked_sip`` and ``linked_standards`` (semicolon-separated) are o
 other columns are ignored. Rows without cycle dates use ``--cycle-start``/``--cycle-end``;
 with neither, T only checks that a time reference exists.
 
-Exit status: 0 when every row was assessed, whatever the verdicts; 2 when the file cannot
-be used (missing column, bad date, unreadable), with the line number and nothing written.
+Exit status (the ``cpd`` convention): 0 when every row was assessed, whatever the verdicts;
+1 when the file's content cannot be used (not UTF-8, a missing column, a bad date), with
+the line number and nothing written; 2 when the file (or the ``--calendar`` file) does not
+exist or an option's value is not accepted.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -22,13 +23,15 @@ from typing import Annotated, Any
 
 import typer
 
+from cpdcore.cli import check_choice, option_date, read_text_file, write_output
 from cpdcore.domain.calendar import SchoolCalendar, parse_uk_date
 from cpdcore.domain.smart import Assessment, Letter, SmartCheck, SmartContext, assess
-from cpdcore.errors import CpdError, ValidationError
+from cpdcore.errors import ValidationError
 
-__all__ = ["EXIT_BAD_INPUT", "SmartRow", "assess_csv", "read_objectives", "register"]
+__all__ = ["FORMATS", "SmartRow", "assess_csv", "read_objectives", "register"]
 
-EXIT_BAD_INPUT = 2
+FORMATS = ("csv", "json")
+"""Output formats of ``cpd smart check``."""
 REQUIRED = ("id", "text")
 OPTIONAL = ("cycle_start", "cycle_end", "linked_sip", "linked_standards")
 LETTERS = tuple(letter.value for letter in Letter)
@@ -163,48 +166,43 @@ def register(app: Any) -> None:
         file: Annotated[
             Path,
             typer.Argument(
-                help="CSV with columns id,text (and optionally "
-                "cycle_start,cycle_end,linked_sip,linked_standards)."
+                help="CSV file with columns id,text (optional: "
+                "cycle_start,cycle_end,linked_sip,linked_standards).",
+                show_default=False,
             ),
         ],
         output_format: Annotated[
             str, typer.Option("--format", help="csv (verdicts and reasons) or json (full).")
         ] = "csv",
         cycle_start: Annotated[
-            str | None, typer.Option("--cycle-start", help="Cycle start for rows without one.")
+            str | None,
+            typer.Option(
+                "--cycle-start", help="Cycle start for rows without one (2026-09-01, 01/09/2026)."
+            ),
         ] = None,
         cycle_end: Annotated[
-            str | None, typer.Option("--cycle-end", help="Cycle end for rows without one.")
+            str | None,
+            typer.Option("--cycle-end", help="Cycle end for rows without one (same forms)."),
         ] = None,
         calendar_file: Annotated[
             Path | None,
             typer.Option("--calendar", help="School calendar JSON (default: England pattern)."),
         ] = None,
     ) -> None:
-        """Check every objective in FILE.csv and write the verdicts to stdout."""
+        """Check every objective in FILE and write the verdicts to stdout."""
         from cpdcore.calendars import england_default, load_calendar
 
-        try:
-            if output_format not in {"csv", "json"}:
-                raise ValidationError.single(
-                    "--format", f"{output_format!r} is not accepted; accepted: csv, json"
-                )
-            start = _date(cycle_start, "--cycle-start")
-            end = _date(cycle_end, "--cycle-end")
-            calendar = load_calendar(calendar_file) if calendar_file else england_default()
-            try:
-                text = file.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ValidationError.single(
-                    str(file), f"cannot be read as UTF-8 text ({exc.__class__.__name__})"
-                ) from None
-            rows = read_objectives(text, file.name, calendar, start, end)
-            results = assess_csv(rows, plugin_checks())
-        except CpdError as exc:
-            print(f"cpd smart check: error: {exc}", file=sys.stderr)
-            # SystemExit, not typer.Exit: cpd runs click in non-standalone mode, where
-            # typer.Exit's code would be returned and lost instead of becoming the status.
-            raise SystemExit(EXIT_BAD_INPUT) from None
-        sys.stdout.write(to_json(results) if output_format == "json" else to_csv(results))
+        check_choice("--format", output_format, FORMATS)
+        start = None if cycle_start is None else option_date(cycle_start, "--cycle-start")
+        end = None if cycle_end is None else option_date(cycle_end, "--cycle-end")
+        calendar = england_default()
+        if calendar_file is not None:
+            # read once here for a one-line error naming a missing or unreadable file
+            read_text_file(calendar_file, "the calendar file (--calendar)")
+            calendar = load_calendar(calendar_file)
+        text = read_text_file(file, "the objectives file")
+        rows = read_objectives(text, file.name, calendar, start, end)
+        results = assess_csv(rows, plugin_checks())
+        write_output("-", to_json(results) if output_format == "json" else to_csv(results))
 
     app.add_typer(smart_app, name="smart")

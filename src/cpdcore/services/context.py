@@ -193,4 +193,12 @@ class UseCases:
             return
         names = " or ".join(sorted(r.value for r in roles))
         where = f"at school {school_id}" if school_id else "across the trust"
-        raise PermissionDenied(f"{doing} needs the role {names} {where}; {self.actor.id} has none")
+        raise PermissionDenied(f"{doing} needs the role {names} {where}; {self._who} has none")
+
+    @property
+    def _who(self) -> str:
+        """The actor as messages name them: ``Émile Durand (b817…)``, or the bare id."""
+        actor = self.actor
+        if actor.staff_id is None or not actor.label or actor.label == actor.id:
+            return actor.id
+        return f"{actor.label} ({actor.id})"

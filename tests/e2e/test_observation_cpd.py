@@ -281,6 +281,37 @@ def test_cpd_clubs_lists_sessions_and_exports_the_playlist_manifest(tmp_path: Pa
     # Without a live MIS or an imported roster the 9X2 pupils cannot be checked: withheld.
     assert [w["clip_id"] for w in manifest["withheld"]] == [lesson.id]
     assert manifest["session"]["title"] == "Talk moves"
+    assert exported.stdout == ""  # messages go to stderr, data to --out
+    assert exported.stderr.splitlines() == [
+        f"1 clip(s), 1 withheld: {out}",
+        f"withheld {lesson.id}: pupil media consent for class 9X2 could not be checked (no MIS "
+        "connected and no imported roster lists the class; run `cpd import oneroster FOLDER` "
+        "or pass --mis URL)",
+    ]
+    # --out - (the default) writes the same manifest to stdout.
+    to_stdout = _cli("clubs", "playlist", session.id, "--out", "-", "--db", url, "--as", "amy")
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    assert json.loads(to_stdout.stdout) == manifest
+    assert "withheld: stdout" in to_stdout.stderr
+    # With a live MIS it is the MIS that answers (this empty one does not know 9X2 either).
+    checked = _cli(
+        "clubs", "playlist", session.id, "--db", url, "--as", "amy", "--mis", "memory://"
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "could not be checked (no MIS connected" not in checked.stderr
+    assert f"withheld {lesson.id}: a pupil in the clip's class has no media consent" in (
+        checked.stderr
+    )
+    assert "pupils' media consent checked with memory://" in checked.stderr
+    # An --out in a folder that does not exist is refused before any work, in one line.
+    nowhere = _cli(
+        "clubs", "playlist", session.id, "--out", str(tmp_path / "no" / "m.json"), "--db", url
+    )
+    assert nowhere.returncode == 2
+    assert nowhere.stderr == (
+        f"cpd: error: {tmp_path / 'no' / 'm.json'}: cannot be written: the folder "
+        f"{tmp_path / 'no'} does not exist\n"
+    )
     refused = _cli(
         "clubs", "playlist", session.id, "--out", str(out), "--db", url, "--as", "nobody"
     )

@@ -133,3 +133,22 @@ def test_cpd_media_rotate_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert "0 re-wrapped, 1 already under the current key" in again.output
     swept = runner.invoke(build_app(), ["media", "sweep"])
     assert "removed 0 leftover file(s)" in swept.output
+
+
+def test_cpd_media_commands_need_an_existing_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEK_ENV, b64(os.urandom(32)))
+    runner = CliRunner()
+    missing = tmp_path / "typo"
+    for command in ("rotate-keys", "sweep"):
+        result = runner.invoke(build_app(), ["media", command, "--media", missing.as_uri()])
+        assert isinstance(result.exception, ConfigurationError)
+        assert f"no media store at {missing.as_uri()}: {missing} does not exist" in str(
+            result.exception
+        )
+    assert not missing.exists()
+    page = tmp_path / "page.html"
+    page.write_text("<html></html>\n", encoding="utf-8")
+    result = runner.invoke(build_app(), ["media", "sweep", "--media", page.as_uri()])
+    assert f"{page} is not a folder" in str(result.exception)

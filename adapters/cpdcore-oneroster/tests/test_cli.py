@@ -49,11 +49,38 @@ def test_a_broken_export_lists_every_problem_and_exits_non_zero(
         assert where in result.stderr
 
 
-def test_a_missing_folder_is_a_plain_error(tmp_path: Path) -> None:
+def test_a_missing_folder_is_a_one_line_usage_error(tmp_path: Path) -> None:
     result = cpd("import", "oneroster", str(tmp_path / "nowhere"), "--db", "memory://")
-    assert result.returncode == 1
-    assert "is not a folder; give the folder holding manifest.csv" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"cpd: error: {tmp_path / 'nowhere'}: does not exist; give the folder holding "
+        "manifest.csv and the CSV files of the OneRoster export\n"
+    )
+    (tmp_path / "file.csv").write_text("x\n", encoding="utf-8")
+    result = cpd("import", "oneroster", str(tmp_path / "file.csv"), "--db", "memory://")
+    assert result.returncode == 2
+    assert "file.csv: is not a folder; give the folder holding manifest.csv" in result.stderr
+
+
+def test_a_store_that_is_not_a_database_is_named(
+    files: dict[str, str], write: Write, tmp_path: Path
+) -> None:
+    page = tmp_path / "index.html"
+    page.write_text("<html></html>\n", encoding="utf-8")
+    try:
+        Cpd.open(f"sqlite:///{tmp_path / 'probe.db'}").close()
+    except PluginNotFound:
+        pytest.skip("cpdcore-sqlalchemy is not installed")
+    result = cpd("import", "oneroster", str(write(files)), "--db", f"sqlite:///{page}")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"cpd: error: cannot open the store sqlite:///{page}")
     assert "Traceback" not in result.stderr
+
+
+def test_the_folder_argument_is_described_in_help() -> None:
+    result = cpd("import", "oneroster", "--help")
+    assert result.returncode == 0
+    assert "Folder holding manifest.csv and the CSV files." in result.stdout
 
 
 def _sqlite_url(tmp_path: Path) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from cpdcore.errors import ConfigurationError
 from cpdcore_media_fs.store import EncryptedFileStore
@@ -15,7 +17,11 @@ MEDIA_ENV = "CPD_MEDIA"
 
 
 def open_media(url: str | None) -> EncryptedFileStore:
-    """The encrypted store at ``url`` (or ``CPD_MEDIA``), keyed through the plugins."""
+    """The existing encrypted store at ``url`` (or ``CPD_MEDIA``), keyed through the plugins.
+
+    Operators' commands work on a store that is there: a ``file://`` URL naming no folder is
+    a ``ConfigurationError`` (opening it would create an empty store and hide a typo).
+    """
     from cpdcore import Cpd
 
     url = url or os.environ.get(MEDIA_ENV)
@@ -24,6 +30,15 @@ def open_media(url: str | None) -> EncryptedFileStore:
             f"no media store given: pass --media URL or set {MEDIA_ENV} "
             "(e.g. file:///srv/cpd-media)"
         )
+    parts = urlsplit(url)
+    if parts.scheme == "file" and parts.path:
+        folder = Path(unquote(parts.path))
+        if not folder.is_dir():
+            state = "is not a folder" if folder.exists() else "does not exist"
+            raise ConfigurationError(
+                f"no media store at {url}: {folder} {state}; give the folder the store "
+                "was created in (file:///absolute/path)"
+            )
     store = Cpd.open("memory://", media=url).media
     if not isinstance(store, EncryptedFileStore):
         raise ConfigurationError(f"{url!r} is not served by cpdcore-media-fs")
@@ -34,7 +49,7 @@ def media_app() -> Any:
     """The ``cpd media`` typer application."""
     import typer
 
-    app = typer.Typer(help="Encrypted media store (cpdcore-media-fs).")
+    app = typer.Typer(help="Encrypted media store (cpdcore-media-fs).", no_args_is_help=True)
 
     @app.command("rotate-keys")
     def rotate_keys(

@@ -1,7 +1,8 @@
 """``cpd import oneroster DIR``: bring a OneRoster export into a store, all or nothing.
 
-Exit status: 0 when imported, 1 when the export (or its fit with the store) has problems:
-then every problem is listed as ``file:line: message`` and nothing is written.
+Exit status (the ``cpd`` convention): 0 when imported; 1 when the export (or its fit with
+the store) has problems: then every problem is listed as ``file:line: message`` and nothing
+is written; 2 when the folder does not exist or the store cannot be used.
 """
 
 from __future__ import annotations
@@ -85,18 +86,35 @@ def register(app: Any) -> None:
         folder: Annotated[
             Path, typer.Argument(help="Folder holding manifest.csv and the CSV files.")
         ],
-        db: str = typer.Option(None, "--db", help=f"Store URL (or {DB_ENV})."),
+        db: str = typer.Option(
+            None, "--db", help=f"Store URL (or {DB_ENV}); a new SQLite file is created."
+        ),
         trust: str = typer.Option(
             None, "--trust", help="Trust id (default: the district's sourcedId)."
         ),
     ) -> None:
-        """Import a OneRoster 1.2 CSV export: all of it or, on any problem, nothing."""
+        """Import a OneRoster 1.2 CSV export: all of it or, on any problem, nothing.
+
+        A new SQLite store is created when the file does not exist yet.
+        """
         url = db or os.environ.get(DB_ENV)
         if not url:
             raise ConfigurationError(
                 f"no store given: pass --db URL or set {DB_ENV} (e.g. sqlite:///cpd.db)"
             )
+        if not folder.is_dir():
+            state = "does not exist" if not folder.exists() else "is not a folder"
+            raise ConfigurationError(
+                f"{folder}: {state}; give the folder holding manifest.csv and the CSV files "
+                "of the OneRoster export"
+            )
         cpd = Cpd.open(url)
+        try:
+            # touch the store before the progress bar: an unusable one is then one clean line
+            cpd.storage.tenants()
+        except BaseException:
+            cpd.close()
+            raise
         source = OneRosterFolder(folder)
         err = Console(stderr=True)
         columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())

@@ -243,3 +243,31 @@ def test_help_describes_arguments_and_options(cpd: Run, command: list[str], text
     code, out, _err = cpd(*command, "--help")
     assert code == 0
     assert text in " ".join(re.sub(r"[│╭╮╰╯─]", " ", out).split())
+
+
+# the reference page ----------------------------------------------------------------------
+def test_the_reference_page_lists_every_command_and_option() -> None:
+    import click
+    import typer.main
+
+    from cpdcore.cli import build_app
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "cli.md").read_text(
+        encoding="utf-8"
+    )
+    missing = []
+
+    def walk(command: click.Command, path: str) -> None:
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}")
+            return
+        if f"`{path}" not in page:
+            missing.append(path)
+        options = [o for p in command.params for o in getattr(p, "opts", [])]
+        missing.extend(
+            f"{path} {o}" for o in options if o.startswith("--") and not re.search(f"`{o}\\b", page)
+        )
+
+    walk(typer.main.get_command(build_app()), "cpd")
+    assert missing == []

@@ -38,7 +38,6 @@ from cpdcore.domain.identifiers import CycleId, ObjectiveId, SchoolId, StaffId
 from cpdcore.domain.line_management import (
     AppraiserAssignment,
     academic_year_of,
-    appraiser_on,
     parse_academic_year,
 )
 from cpdcore.domain.objectives import (
@@ -65,7 +64,7 @@ from cpdcore.domain.review_meetings import ReviewComment, ReviewStage
 from cpdcore.domain.sip import SipPriority, available_priorities
 from cpdcore.errors import NotFound, PermissionDenied, Problem, ValidationError
 from cpdcore.serialization import converter, from_dict
-from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
+from cpdcore.services.context import Transaction, UseCases, all_pages, appraiser_of, new_id
 
 __all__ = ["AppraisalUseCases", "decimal_input", "terms_input"]
 
@@ -373,7 +372,7 @@ class AppraisalUseCases(UseCases):
     def current_appraiser(self, appraisee_id: StaffId, on: date | None = None) -> StaffId | None:
         """Who appraises ``appraisee_id`` on ``on`` (default today), if anyone."""
         with self._transaction() as tx:
-            return _appraiser(tx, appraisee_id, on or tx.now.date())
+            return appraiser_of(tx, appraisee_id, on or tx.now.date())
 
     def _line_people(
         self, tx: Transaction, appraisee_id: StaffId, appraiser_id: StaffId
@@ -706,7 +705,7 @@ class AppraisalUseCases(UseCases):
         me = self.actor.staff_id
         if me is not None and me == appraisee_id:
             return Party.APPRAISEE
-        if me is not None and _appraiser(tx, appraisee_id, tx.now.date()) == me:
+        if me is not None and appraiser_of(tx, appraisee_id, tx.now.date()) == me:
             return Party.APPRAISER
         raise PermissionDenied(
             f"{doing} needs the appraisee {appraisee_id} or their current appraiser; "
@@ -716,7 +715,7 @@ class AppraisalUseCases(UseCases):
     def _require_reader(self, tx: Transaction, appraisee_id: StaffId, school: SchoolId) -> None:
         me = self.actor.staff_id
         if me is not None and (
-            me == appraisee_id or _appraiser(tx, appraisee_id, tx.now.date()) == me
+            me == appraisee_id or appraiser_of(tx, appraisee_id, tx.now.date()) == me
         ):
             return
         self._require(_SCHOOL_LEADERS, school, "reading another person's appraisal")
@@ -759,15 +758,6 @@ class AppraisalUseCases(UseCases):
             status=objective.status.value,
             late=str(last.late).lower(),
         )
-
-
-def _appraiser(tx: Transaction, appraisee_id: StaffId, day: date) -> StaffId | None:
-    assignments = all_pages(
-        tx.repo(AppraiserAssignment),
-        tx.actor.trust_id,
-        where={"appraisee_id": appraisee_id, "academic_year": _year_of(day)},
-    )
-    return appraiser_on(assignments, appraisee_id, day)
 
 
 def _open_assignments(

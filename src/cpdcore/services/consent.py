@@ -38,11 +38,10 @@ from cpdcore.domain.consent import (
 )
 from cpdcore.domain.evidence import Evidence, EvidencePurpose, released_for_appraisal
 from cpdcore.domain.identifiers import MediaId, StaffId
-from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.organisation import Role, StaffMember
 from cpdcore.errors import NotFound, PermissionDenied, ValidationError
 from cpdcore.ports import MisSource
-from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
+from cpdcore.services.context import Transaction, UseCases, all_pages, appraiser_of, new_id
 
 __all__ = [
     "RELEASE_AUDIENCES",
@@ -153,13 +152,7 @@ def _shares_of(tx: Transaction, item: ItemRef) -> tuple[Share, ...]:
 def _appraises(tx: Transaction, actor: Actor, subject_id: str, at: datetime) -> bool:
     if actor.staff_id is None:
         return False
-    day = at.date()
-    assignments = all_pages(
-        tx.repo(AppraiserAssignment),
-        tx.actor.trust_id,
-        where={"appraisee_id": subject_id, "academic_year": academic_year_of(day)},
-    )
-    return appraiser_on(assignments, StaffId(subject_id), day) == actor.staff_id
+    return appraiser_of(tx, StaffId(subject_id), at.date()) == actor.staff_id
 
 
 def access_facts(

@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -20,14 +20,15 @@ import attrs
 from cpdcore.domain.actors import Actor
 from cpdcore.domain.audit import AuditEntry, chain_entry
 from cpdcore.domain.events import Event
-from cpdcore.domain.identifiers import SchoolId, TrustId
+from cpdcore.domain.identifiers import SchoolId, StaffId, TrustId
+from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.organisation import Role
 from cpdcore.errors import ConfigurationError, PermissionDenied
 from cpdcore.plugins import call_safely
 from cpdcore.ports import AuditSink, Clock, MediaStore, MisSource, Record, Repository, Storage
 from cpdcore.ports import UnitOfWork as UnitOfWorkPort
 
-__all__ = ["Adapters", "Transaction", "UseCases", "all_pages", "new_id"]
+__all__ = ["Adapters", "Transaction", "UseCases", "all_pages", "appraiser_of", "new_id"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,16 @@ def all_pages(
         if page.next_cursor is None:
             return items
         after = page.next_cursor
+
+
+def appraiser_of(tx: Transaction, appraisee_id: StaffId, day: date) -> StaffId | None:
+    """The appraiser ``appraisee_id`` has on ``day`` in the actor's trust, if any."""
+    assignments = all_pages(
+        tx.repo(AppraiserAssignment),
+        tx.actor.trust_id,
+        where={"appraisee_id": appraisee_id, "academic_year": academic_year_of(day)},
+    )
+    return appraiser_on(assignments, appraisee_id, day)
 
 
 @attrs.frozen

@@ -24,13 +24,12 @@ from cpdcore.domain.evidence import (
     unlink,
 )
 from cpdcore.domain.identifiers import EvidenceId, MediaId, ObjectiveId, SchoolId, StaffId
-from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.objectives import Objective
 from cpdcore.domain.organisation import StaffMember
 from cpdcore.domain.standards import TeachersStandard, parse_standard, parse_standards
 from cpdcore.errors import PermissionDenied, Problem, ValidationError
 from cpdcore.services.consent import appraisal_evidence_filter, record_release
-from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
+from cpdcore.services.context import Transaction, UseCases, all_pages, appraiser_of, new_id
 
 __all__ = ["EvidenceUseCases"]
 
@@ -69,7 +68,7 @@ class EvidenceUseCases(UseCases):
                 self._check_colleague(tx, owner, evidence_kind)
                 if appraisal_evidence and not (
                     evidence_purpose is EvidencePurpose.FORMAL
-                    and _appraiser(tx, owner_id, tx.now.date()) == me
+                    and appraiser_of(tx, owner_id, tx.now.date()) == me
                 ):
                     raise PermissionDenied(
                         "only the owner releases evidence for appraisal, except a formal "
@@ -245,15 +244,6 @@ class EvidenceUseCases(UseCases):
         )
         tx.emit(action, stored.id, school_id=stored.school_id)
         return stored
-
-
-def _appraiser(tx: Transaction, appraisee_id: StaffId, day: date) -> StaffId | None:
-    assignments = all_pages(
-        tx.repo(AppraiserAssignment),
-        tx.actor.trust_id,
-        where={"appraisee_id": appraisee_id, "academic_year": academic_year_of(day)},
-    )
-    return appraiser_on(assignments, appraisee_id, day)
 
 
 def _owner_school(owner: StaffMember, school_id: SchoolId | None) -> SchoolId:

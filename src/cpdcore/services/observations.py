@@ -42,7 +42,6 @@ from cpdcore.domain.clips import (
 from cpdcore.domain.consent import Audience, ConsentRecord, ItemKind, ItemRef, Purpose, find_consent
 from cpdcore.domain.evidence import Evidence, EvidenceKind, EvidencePurpose
 from cpdcore.domain.identifiers import EvidenceId, MediaId, ObjectiveId, SchoolId, StaffId
-from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.objectives import Objective
 from cpdcore.domain.observations import (
     DEFAULT_FOCUSES,
@@ -73,7 +72,7 @@ from cpdcore.services.consent import (
     record_release,
     register_item_kind,
 )
-from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
+from cpdcore.services.context import Transaction, UseCases, all_pages, appraiser_of, new_id
 
 __all__ = [
     "CAPTURE_AUDIENCES",
@@ -196,15 +195,6 @@ def _require_observer_consent(tx: Transaction, observation: Observation, doing: 
             purpose=Purpose.DEVELOPMENTAL_REVIEW.value,
             audience=Audience.OBSERVER.value,
         )
-
-
-def _appraiser_of(tx: Transaction, teacher_id: StaffId, day: date) -> StaffId | None:
-    assignments = all_pages(
-        tx.repo(AppraiserAssignment),
-        tx.actor.trust_id,
-        where={"appraisee_id": teacher_id, "academic_year": academic_year_of(day)},
-    )
-    return appraiser_on(assignments, teacher_id, day)
 
 
 class ObservationUseCases(UseCases):
@@ -338,7 +328,7 @@ class ObservationUseCases(UseCases):
             focus_for(school_focuses(tx, school_id), focus)
             if (
                 chosen is ObservationKind.FORMAL
-                and _appraiser_of(tx, teacher_id, tx.now.date()) != me
+                and appraiser_of(tx, teacher_id, tx.now.date()) != me
             ):
                 self._require(
                     frozenset({Role.SCHOOL_LEADER}), school_id, "requesting a formal observation"

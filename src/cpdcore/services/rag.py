@@ -39,7 +39,6 @@ from cpdcore.domain.identifiers import (
     SchoolId,
     StaffId,
 )
-from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
 from cpdcore.domain.objectives import Objective, ObjectiveStatus
 from cpdcore.domain.organisation import Department, Role, StaffMember
 from cpdcore.domain.progress import ProgressUpdate
@@ -63,7 +62,7 @@ from cpdcore.domain.rag import (
 )
 from cpdcore.errors import PermissionDenied, ValidationError
 from cpdcore.serialization import from_dict
-from cpdcore.services.context import Transaction, UseCases, all_pages, new_id
+from cpdcore.services.context import Transaction, UseCases, all_pages, appraiser_of, new_id
 
 __all__ = ["RagPolicySetting", "RagReport", "RagRow", "RagUseCases", "default_calendar"]
 
@@ -522,7 +521,7 @@ class RagUseCases(UseCases):
     ) -> None:
         me = self.actor.staff_id
         today = tx.now.date()
-        if me is not None and (me == appraisee_id or _appraiser(tx, appraisee_id, today) == me):
+        if me is not None and (me == appraisee_id or appraiser_of(tx, appraisee_id, today) == me):
             return
         schools = tuple(schools)
         if any(self.actor.has_any_role(_LEADERS, s) for s in schools):
@@ -536,7 +535,7 @@ class RagUseCases(UseCases):
                 f"{me} cannot override the RAG status of their own objective {objective.id!r}; "
                 "their appraiser or a school leader can"
             )
-        if me is not None and _appraiser(tx, objective.appraisee_id, today) == me:
+        if me is not None and appraiser_of(tx, objective.appraisee_id, today) == me:
             return
         if self.actor.has_role(Role.SCHOOL_LEADER, objective.school_id):
             return
@@ -631,15 +630,6 @@ def _record_expiry(tx: Transaction, override: RagOverride) -> None:
         school_id=override.school_id,
         objective=override.objective_id,
     )
-
-
-def _appraiser(tx: Transaction, appraisee_id: StaffId, day: date) -> StaffId | None:
-    assignments = all_pages(
-        tx.repo(AppraiserAssignment),
-        tx.actor.trust_id,
-        where={"appraisee_id": appraisee_id, "academic_year": academic_year_of(day)},
-    )
-    return appraiser_on(assignments, appraisee_id, day)
 
 
 def _colour(value: RagColour | str) -> RagColour:

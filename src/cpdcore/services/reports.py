@@ -18,7 +18,7 @@ from cpdcore.domain.cpd_activities import CpdActivity
 from cpdcore.domain.cycles import AppraisalCycle, cycle_for_school
 from cpdcore.domain.evidence import Evidence
 from cpdcore.domain.identifiers import CycleId, StaffId
-from cpdcore.domain.line_management import AppraiserAssignment, academic_year_of, appraiser_on
+from cpdcore.domain.line_management import academic_year_of
 from cpdcore.domain.objectives import MeasureUnit, Objective
 from cpdcore.domain.organisation import Role, School, StaffMember
 from cpdcore.domain.portfolio import Portfolio, build_portfolio
@@ -30,7 +30,7 @@ from cpdcore.domain.standards import TeachersStandard
 from cpdcore.errors import NotFound, ValidationError
 from cpdcore.serialization import to_dict
 from cpdcore.services.consent import appraisal_evidence_filter
-from cpdcore.services.context import Transaction, UseCases, all_pages
+from cpdcore.services.context import Transaction, UseCases, all_pages, appraiser_of
 
 __all__ = ["ReportUseCases", "render_review_pack_html"]
 
@@ -128,7 +128,7 @@ class ReportUseCases(UseCases):
                 raise ValidationError.single(
                     "appraisee_id", f"{appraisee_id} works at no school in cycle {cycle.id!r}"
                 )
-            appraiser_id = _appraiser(tx, appraisee_id, day)
+            appraiser_id = appraiser_of(tx, appraisee_id, day)
             self._require_pack_reader(appraisee_id, appraiser_id, school_id)
             evidence = all_pages(tx.repo(Evidence), trust_id, where={"owner_id": appraisee_id})
             is_released = appraisal_evidence_filter(tx, appraisee_id, self._adapters.mis)
@@ -204,7 +204,7 @@ class ReportUseCases(UseCases):
             person = tx.repo(StaffMember).get(trust_id, staff_id)
             own = staff_id == self.actor.staff_id
             if not own:
-                appraiser_id = _appraiser(tx, staff_id, tx.now.date())
+                appraiser_id = appraiser_of(tx, staff_id, tx.now.date())
                 school = person.schools[0] if person.schools else None
                 self._require_pack_reader(staff_id, appraiser_id, school)
             return build_portfolio(
@@ -229,15 +229,6 @@ class ReportUseCases(UseCases):
         if me is not None and me in (person, appraiser_id):
             return
         self._require(_LEADERS, school_id, "reading another person's review pack or portfolio")
-
-
-def _appraiser(tx: Transaction, appraisee_id: StaffId, day: date) -> StaffId | None:
-    assignments = all_pages(
-        tx.repo(AppraiserAssignment),
-        tx.actor.trust_id,
-        where={"appraisee_id": appraisee_id, "academic_year": academic_year_of(day)},
-    )
-    return appraiser_on(assignments, appraisee_id, day)
 
 
 def _cycle(

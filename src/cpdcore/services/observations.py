@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import attrs
 
@@ -64,7 +64,7 @@ from cpdcore.domain.sip import SipPriority
 from cpdcore.domain.standards import TeachersStandard, parse_standards
 from cpdcore.domain.video_clubs import CLUB_PURPOSES
 from cpdcore.errors import ConsentRequired, PermissionDenied, Problem, ValidationError
-from cpdcore.ports import MisSource
+from cpdcore.ports import MisSource, Record
 from cpdcore.services.consent import (
     ItemKindSupport,
     access_facts,
@@ -88,6 +88,8 @@ CAPTURE_AUDIENCES = (Audience.SELF, Audience.OBSERVER)
 
 _LEADERS = frozenset({Role.SCHOOL_LEADER, Role.TRUST_LEADER, Role.ADMINISTRATOR})
 
+_R = TypeVar("_R", bound=Record)
+
 
 def load_clip(tx: Transaction, clip_id: str) -> Clip:
     """A clip of the actor's trust (``NotFound`` if absent)."""
@@ -96,6 +98,17 @@ def load_clip(tx: Transaction, clip_id: str) -> Clip:
 
 def _load_observation(tx: Transaction, observation_id: str) -> Observation:
     return tx.repo(Observation).get(tx.actor.trust_id, observation_id)
+
+
+def _naming(tx: Transaction, kind: type[_R], me: StaffId, fields: tuple[str, ...]) -> list[_R]:
+    """Records of ``kind`` that name ``me`` in any of ``fields``, each once."""
+    repo = tx.repo(kind)
+    found = {
+        record.id: record
+        for field in fields
+        for record in all_pages(repo, tx.actor.trust_id, where={field: me})
+    }
+    return list(found.values())
 
 
 def _no_media(_tx: Transaction, _item_id: str) -> MediaId | None:
@@ -443,14 +456,8 @@ class ObservationUseCases(UseCases):
         """Requests the actor made or received, oldest first."""
         me = self._me("listing observation requests")
         with self._transaction() as tx:
-            repo = tx.repo(ObservationRequest)
-            trust = self.actor.trust_id
-            found = {
-                r.id: r
-                for where in ({"teacher_id": me}, {"observer_id": me})
-                for r in all_pages(repo, trust, where=where)
-            }
-        return sorted(found.values(), key=lambda r: (r.requested_at, r.id))
+            found = _naming(tx, ObservationRequest, me, ("teacher_id", "observer_id"))
+        return sorted(found, key=lambda r: (r.requested_at, r.id))
 
     # Observations ---------------------------------------------------------------------
     def add_observation_note(
@@ -487,13 +494,8 @@ class ObservationUseCases(UseCases):
         """Observations where the actor was observed or observed, oldest first."""
         me = self._me("listing observations")
         with self._transaction() as tx:
-            repo = tx.repo(Observation)
-            found = {
-                o.id: o
-                for where in ({"teacher_id": me}, {"observer_id": me})
-                for o in all_pages(repo, self.actor.trust_id, where=where)
-            }
-        return sorted(found.values(), key=lambda o: (o.observed_on, o.id))
+            found = _naming(tx, Observation, me, ("teacher_id", "observer_id"))
+        return sorted(found, key=lambda o: (o.observed_on, o.id))
 
     def release_observation_for_appraisal(
         self, observation_id: str, *, objective_ids: Iterable[ObjectiveId] = ()
@@ -673,13 +675,8 @@ class ObservationUseCases(UseCases):
         """Clips of the actor's practice and clips they recorded, oldest first."""
         me = self._me("listing clips")
         with self._transaction() as tx:
-            repo = tx.repo(Clip)
-            found = {
-                c.id: c
-                for where in ({"subject_id": me}, {"recorded_by": me})
-                for c in all_pages(repo, self.actor.trust_id, where=where)
-            }
-        return sorted(found.values(), key=lambda c: (c.recorded_at, c.id))
+            found = _naming(tx, Clip, me, ("subject_id", "recorded_by"))
+        return sorted(found, key=lambda c: (c.recorded_at, c.id))
 
     def open_clip_media(self, clip_id: str) -> Iterator[bytes]:
         """The clip's bytes, in chunks, for whoever may read it; the read is audited."""

@@ -292,14 +292,13 @@ class AppraisalUseCases(UseCases):
                     f"{academic_year}; use change_appraiser to replace them",
                 )
             assignment = tx.repo(AppraiserAssignment).add(
-                AppraiserAssignment(
-                    id=new_id(),
-                    trust_id=self.actor.trust_id,
+                _new_assignment(
+                    tx,
+                    appraisee,
                     appraisee_id=appraisee_id,
                     appraiser_id=appraiser_id,
                     academic_year=academic_year,
                     starts_on=starts_on,
-                    school_id=appraisee.schools[0] if appraisee.schools else None,
                 )
             )
             tx.audit(
@@ -337,14 +336,13 @@ class AppraisalUseCases(UseCases):
                     )
                 repo.update(attrs.evolve(current, ends_on=day - timedelta(days=1)))
             assignment = repo.add(
-                AppraiserAssignment(
-                    id=new_id(),
-                    trust_id=self.actor.trust_id,
+                _new_assignment(
+                    tx,
+                    appraisee,
                     appraisee_id=appraisee_id,
                     appraiser_id=new_appraiser_id,
                     academic_year=year,
                     starts_on=day,
-                    school_id=appraisee.schools[0] if appraisee.schools else None,
                 )
             )
             tx.audit(
@@ -758,6 +756,27 @@ class AppraisalUseCases(UseCases):
             status=objective.status.value,
             late=str(last.late).lower(),
         )
+
+
+def _new_assignment(
+    tx: Transaction,
+    appraisee: StaffMember,
+    *,
+    appraisee_id: StaffId,
+    appraiser_id: StaffId,
+    academic_year: str,
+    starts_on: date | None,
+) -> AppraiserAssignment:
+    """A new assignment, filed under the appraisee's first school (none if they have none)."""
+    return AppraiserAssignment(
+        id=new_id(),
+        trust_id=tx.actor.trust_id,
+        appraisee_id=appraisee_id,
+        appraiser_id=appraiser_id,
+        academic_year=academic_year,
+        starts_on=starts_on,
+        school_id=appraisee.schools[0] if appraisee.schools else None,
+    )
 
 
 def _open_assignments(

@@ -415,7 +415,7 @@ def test_the_json_report_carries_every_rule_with_inputs_and_threshold(world: Wor
     ("args", "message"),
     [
         (["--as-of", "2026-11-16", "--format", "xml"], "accepted: csv, json"),
-        (["--as-of", "16/11/2026", "--db", "memory://"], "YYYY-MM-DD"),
+        (["--as-of", "the 16th", "--db", "memory://"], "YYYY-MM-DD, DD/MM/YYYY"),
     ],
 )
 def test_the_command_rejects_bad_arguments_with_the_accepted_values(

@@ -11,7 +11,7 @@ developmental item records the owner's ``APPRAISAL_EVIDENCE`` consent for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from cpdcore.domain.evidence import (
@@ -120,15 +120,15 @@ class EvidenceUseCases(UseCases):
         standard: TeachersStandard | str | None = None,
     ) -> Evidence:
         """Link an item to an objective and/or a standard (the owner only)."""
-        parsed = None if standard is None else parse_standard(standard)
-        with self._transaction() as tx:
-            evidence = self._own_item(tx, evidence_id, "linking evidence")
-            if objective_id is not None:
-                _check_objectives(tx, evidence.owner_id, (objective_id,), where="objective_id")
-            changed = link(
-                evidence, by=self.actor.id, at=tx.now, objective_id=objective_id, standard=parsed
-            )
-            return self._store_link(tx, evidence, changed, "evidence.linked")
+        return self._change_links(
+            evidence_id,
+            link,
+            objective_id=objective_id,
+            standard=standard,
+            doing="linking evidence",
+            action="evidence.linked",
+            check_objective=True,
+        )
 
     def unlink_evidence(
         self,
@@ -138,13 +138,15 @@ class EvidenceUseCases(UseCases):
         standard: TeachersStandard | str | None = None,
     ) -> Evidence:
         """Remove a link (the owner only); the removal stays in the link history."""
-        parsed = None if standard is None else parse_standard(standard)
-        with self._transaction() as tx:
-            evidence = self._own_item(tx, evidence_id, "unlinking evidence")
-            changed = unlink(
-                evidence, by=self.actor.id, at=tx.now, objective_id=objective_id, standard=parsed
-            )
-            return self._store_link(tx, evidence, changed, "evidence.unlinked")
+        return self._change_links(
+            evidence_id,
+            unlink,
+            objective_id=objective_id,
+            standard=standard,
+            doing="unlinking evidence",
+            action="evidence.unlinked",
+            check_objective=False,
+        )
 
     def release_evidence(self, evidence_id: EvidenceId, released: bool = True) -> Evidence:
         """Release an item for appraisal, or take it back (the owner only)."""
@@ -223,6 +225,32 @@ class EvidenceUseCases(UseCases):
         if self.actor.staff_id != item.owner_id:
             raise PermissionDenied(f"{doing} is for the evidence's owner {item.owner_id} only")
         return item
+
+    def _change_links(
+        self,
+        evidence_id: EvidenceId,
+        change: Callable[..., Evidence],
+        *,
+        objective_id: ObjectiveId | None,
+        standard: TeachersStandard | str | None,
+        doing: str,
+        action: str,
+        check_objective: bool,
+    ) -> Evidence:
+        """Apply :func:`~cpdcore.domain.evidence.link` or ``unlink`` to the owner's item.
+
+        A new link must name one of the owner's objectives; removing one is not checked
+        against them (``unlink`` itself refuses a link the item does not have).
+        """
+        parsed = None if standard is None else parse_standard(standard)
+        with self._transaction() as tx:
+            evidence = self._own_item(tx, evidence_id, doing)
+            if check_objective and objective_id is not None:
+                _check_objectives(tx, evidence.owner_id, (objective_id,), where="objective_id")
+            changed = change(
+                evidence, by=self.actor.id, at=tx.now, objective_id=objective_id, standard=parsed
+            )
+            return self._store_link(tx, evidence, changed, action)
 
     def _store_link(
         self, tx: Transaction, before: Evidence, after: Evidence, action: str

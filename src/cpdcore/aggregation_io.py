@@ -37,9 +37,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import attrs
 
 from cpdcore.domain.aggregation.differencing import (
-    DisclosureRefused,
-    decide_difference,
-    may_differ,
+    check_near_match,
 )
 from cpdcore.domain.aggregation.suppression import ProtectedCell
 from cpdcore.domain.aggregation.tables import (
@@ -513,6 +511,10 @@ class SqliteQueryLedger:
     def check_populations(self, requester: str, populations: Iterable[Any], k: int) -> None:
         """Raise ``DisclosureRefused`` if a population nearly matches an earlier one."""
         np = _numpy()
+
+        def symmetric_difference(population: Any, earlier: Any) -> int:
+            return len(np.setxor1d(population, earlier, assume_unique=True))
+
         for population in populations:
             size = len(population)
             if size == 0:
@@ -523,12 +525,7 @@ class SqliteQueryLedger:
             )
             for (blob,) in rows:
                 earlier = np.frombuffer(zlib.decompress(blob), dtype=np.uint64)
-                if not may_differ(size, len(earlier), k):
-                    continue
-                difference = len(np.setxor1d(population, earlier, assume_unique=True))
-                decision = decide_difference(difference, k)
-                if not decision.allowed:
-                    raise DisclosureRefused(decision.because)
+                check_near_match(population, earlier, k, symmetric_difference)
 
     def record(
         self,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cpdcore import Actor, Cpd, PermissionDenied, Role, RoleAssignment
 from cpdcore.aggregation_io import SqliteQueryLedger, person_cells_from_frame
@@ -18,6 +20,7 @@ from cpdcore.domain.aggregation import (
     MeasureKind,
     decide_difference,
 )
+from cpdcore.domain.aggregation.differencing import check_near_match
 from cpdcore.domain.aggregation.policies import parse_policy
 from cpdcore.domain.aggregation.privacy import DpRequest
 from cpdcore.services.aggregation import AggregationRequest, answer_query
@@ -162,3 +165,26 @@ def test_the_store_path_scopes_to_the_actor_and_audits(tmp_path: Path) -> None:
     appraisee = Actor("trust-1", "a1", (RoleAssignment(Role.APPRAISEE, "S1"),), "A")  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied, match="aggregating needs"):
         cpd.as_actor(appraisee).aggregate("staff", request)
+
+
+@given(
+    st.frozensets(st.integers(0, 30), max_size=20),
+    st.frozensets(st.integers(0, 30), max_size=20),
+    st.integers(2, 12),
+)
+def test_check_near_match_refuses_exactly_a_difference_of_1_to_k_minus_1(
+    population: frozenset[int], earlier: frozenset[int], k: int
+) -> None:
+    counted: list[int] = []
+
+    def symmetric_difference(a: frozenset[int], b: frozenset[int]) -> int:
+        counted.append(1)
+        return len(a ^ b)
+
+    if 0 < len(population ^ earlier) < k:
+        with pytest.raises(DisclosureRefused):
+            check_near_match(population, earlier, k, symmetric_difference)
+    else:
+        check_near_match(population, earlier, k, symmetric_difference)
+    # Members are compared only when the sizes leave room for a near match.
+    assert bool(counted) == (abs(len(population) - len(earlier)) < k)

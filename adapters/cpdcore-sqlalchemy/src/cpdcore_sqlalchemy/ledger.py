@@ -27,9 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cpdcore.domain.aggregation.differencing import (
-    DisclosureRefused,
-    decide_difference,
-    may_differ,
+    check_near_match,
 )
 from cpdcore.domain.identifiers import TrustId
 from cpdcore.extras import require
@@ -112,6 +110,10 @@ class SqlQueryLedger:
         has hundreds of cells; one round trip each would dominate the answer's time).
         """
         np = _numpy()
+
+        def symmetric_difference(population: Any, earlier: Any) -> int:
+            return len(np.setxor1d(population, earlier, assume_unique=True))
+
         wanted = [p for p in populations if len(p)]
         if not wanted:
             return
@@ -137,13 +139,7 @@ class SqlQueryLedger:
             for index in range(first, last):
                 if index not in opened:
                     opened[index] = np.frombuffer(zlib.decompress(earlier[index][1]), np.uint64)
-                before = opened[index]
-                if not may_differ(size, len(before), k):
-                    continue
-                difference = len(np.setxor1d(population, before, assume_unique=True))
-                decision = decide_difference(difference, k)
-                if not decision.allowed:
-                    raise DisclosureRefused(decision.because)
+                check_near_match(population, opened[index], k, symmetric_difference)
 
     def record(
         self,

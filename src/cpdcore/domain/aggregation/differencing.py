@@ -14,6 +14,9 @@ threshold.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sized
+from typing import TypeVar
+
 import attrs
 
 from cpdcore.errors import PermissionDenied
@@ -23,6 +26,7 @@ __all__ = [
     "BudgetExhausted",
     "DifferencingDecision",
     "DisclosureRefused",
+    "check_near_match",
     "decide_difference",
     "may_differ",
 ]
@@ -69,3 +73,22 @@ def decide_difference(symmetric_difference: int, k: int) -> DifferencingDecision
     if symmetric_difference == 0:
         return DifferencingDecision(True, "the same people as an earlier answer")
     return DifferencingDecision(True, "no earlier answer nearly matches these people")
+
+
+_P = TypeVar("_P", bound=Sized)
+
+
+def check_near_match(
+    population: _P, earlier: _P, k: int, symmetric_difference: Callable[[_P, _P], int]
+) -> None:
+    """Raise :class:`DisclosureRefused` when ``population`` differs from ``earlier`` by 1 to
+    ``k - 1`` people.
+
+    ``symmetric_difference`` counts the people in one but not both; it is called only when
+    the sizes allow a near match (:func:`may_differ`), as counting is the costly part.
+    """
+    if not may_differ(len(population), len(earlier), k):
+        return
+    decision = decide_difference(symmetric_difference(population, earlier), k)
+    if not decision.allowed:
+        raise DisclosureRefused(decision.because)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from datetime import UTC, date, datetime
 
@@ -292,3 +293,55 @@ def test_a_bulk_import_is_a_snapshot_and_repeating_it_is_a_no_op(
     before = cpd.storage._snapshot()  # type: ignore[attr-defined]
     assert not admin.import_roster(source(staff_=_people(second))).changed
     assert cpd.storage._snapshot() == before  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(running: bool) -> None:
+    # The import pauses the collector for speed; it must resume it, also after a failure,
+    # and must not start one a host has switched off.
+    _cpd, admin = open_trust()
+    was = gc.isenabled()
+    try:
+        (gc.enable if running else gc.disable)()
+        admin.import_roster(source(staff_=[person("u1", ("s-a", "teacher"))]))
+        assert gc.isenabled() is running
+        with pytest.raises(ValidationError):
+            admin.import_roster(source(staff_=[person("u2", ("s-z", "teacher"))]))
+        assert gc.isenabled() is running
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_people_with_the_same_roles_each_get_exactly_their_own() -> None:
+    # Role tuples are worked out once per combination of roles; each person still gets
+    # exactly the roles the MIS lists for them.
+    _cpd, admin = open_trust()
+    admin.import_roster(
+        source(
+            staff_=[
+                person("u1", ("s-a", "teacher")),
+                person("u2", ("s-a", "teacher")),
+                person("u3", ("s-a", "teacher"), ("s-b", "aide")),
+                person("u4", ("s-b", "aide"), ("s-a", "teacher")),
+                person("u5", ("s-a", "principal")),
+            ]
+        )
+    )
+    staff = {s.id: s for s in admin.list_staff().items}
+    assert staff["u1"].mis_roles == staff["u2"].mis_roles == (MisStaffRole("s-a", "teacher", True),)
+    assert [(r.org_sourced_id, r.role, r.primary) for r in staff["u3"].mis_roles] == [
+        ("s-a", "teacher", True),
+        ("s-b", "aide", False),
+    ]
+    assert [(r.org_sourced_id, r.role, r.primary) for r in staff["u4"].mis_roles] == [
+        ("s-a", "teacher", False),
+        ("s-b", "aide", True),
+    ]
+    assert set(staff["u5"].roles) == {
+        RoleAssignment(role, SchoolId("s-a"))
+        for role in (Role.SCHOOL_LEADER, Role.APPRAISER, Role.OBSERVER, Role.APPRAISEE)
+    }
+    assert set(staff["u1"].roles) == {
+        RoleAssignment(Role.APPRAISEE, SchoolId("s-a")),
+        RoleAssignment(Role.OBSERVER, SchoolId("s-a")),
+    }

@@ -4,6 +4,7 @@ as ``file:line`` with its field, all of them at once."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -487,3 +488,50 @@ def test_any_name_survives_csv_quoting(
     files["line_management.csv"] = "appraisee_sourced_id,appraiser_sourced_id,academic_year\n"
     [person] = read_bundle(write(files, name="law", bom=bom, crlf=crlf)).staff
     assert (person.given_name, person.family_name) == (given_name, family_name)
+
+
+def _padded(text: str, pad: str) -> str:
+    """Every field of a CSV text with ``pad`` on both sides (quoted, so spaces survive)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(rows[0])
+    writer.writerows([[f"{pad}{cell}{pad}" for cell in row] for row in rows[1:]])
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("pad", [" ", "\t", "\u00a0", " \u2003 "])
+def test_spaces_around_values_are_ignored_and_blank_lines_skipped(
+    files: dict[str, str], write: Write, pad: str
+) -> None:
+    plain = read_bundle(write(files, name="plain"))
+    for name in ("orgs.csv", "users.csv", "roles.csv", "enrollments.csv", "outcomes.csv"):
+        files[name] = _padded(files[name], pad).replace("\n", "\n\n", 2)
+    padded = read_bundle(write(files, name="padded", crlf=True))
+    assert (padded.staff, padded.orgs, padded.links, padded.outcomes) == (
+        plain.staff,
+        plain.orgs,
+        plain.links,
+        plain.outcomes,
+    )
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_reading_leaves_the_garbage_collector_as_it_found_it(
+    files: dict[str, str], write: Write, running: bool
+) -> None:
+    # Reading pauses the collector for speed; it must resume it, also after a failure,
+    # and must not start one a host has switched off.
+    good = write(files, name="good")
+    files["roles.csv"] = replace(files["roles.csv"], "r1,,,u-so,primary,teacher", "r1,,,u-so,x,y")
+    bad = write(files, name="bad")
+    was = gc.isenabled()
+    try:
+        (gc.enable if running else gc.disable)()
+        read_bundle(good)
+        assert gc.isenabled() is running
+        with pytest.raises(ValidationError):
+            read_bundle(bad)
+        assert gc.isenabled() is running
+    finally:
+        (gc.enable if was else gc.disable)()

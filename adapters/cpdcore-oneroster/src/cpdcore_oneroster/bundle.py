@@ -12,9 +12,11 @@ it against the store instead.
 
 from __future__ import annotations
 
+import gc
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -788,4 +790,24 @@ def read_bundle(folder: Path | str, progress: ReadProgress | None = None) -> One
         raise ValidationError.single(
             str(path), "is not a folder; give the folder holding manifest.csv"
         )
-    return _BundleReader(path, progress or (lambda _f, _d, _t: None)).read()
+    with _collector_paused():
+        return _BundleReader(path, progress or (lambda _f, _d, _t: None)).read()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an export is read.
+
+    Reading allocates hundreds of thousands of objects that stay alive (rows, roles,
+    staff) and makes no reference cycles, yet the collector would rescan every live
+    object again and again as they pile up: about half the reading time for 100,000
+    staff. Reference counting still frees what is dropped; the collector resumes
+    afterwards (if it was running), also when reading fails.
+    """
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()

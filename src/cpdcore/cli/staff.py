@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import os
-import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
@@ -35,7 +34,7 @@ from cpdcore.cli import (
 from cpdcore.domain.actors import Actor
 from cpdcore.domain.identifiers import TrustId
 from cpdcore.domain.organisation import StaffMember
-from cpdcore.domain.roster import StaffRosterRow
+from cpdcore.domain.roster import StaffRosterRow, name_order
 from cpdcore.errors import ConfigurationError
 
 __all__ = [
@@ -76,23 +75,13 @@ ActorOption = Annotated[
 ]
 
 
-def name_key(name: str) -> str:
-    """``name`` as compared for ordering: no accents, no case, letters and digits only."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    kept = (c for c in decomposed if not unicodedata.combining(c) and c.isalnum())
-    return "".join(kept).casefold()
+name_key = name_order
+"""Kept for callers of the CLI module; the ordering lives in the domain."""
 
 
 def export_order(row: StaffRosterRow) -> tuple[str, ...]:
-    """Sort key of the export: school, family name, given name, sourced id."""
-    return (
-        row.school_sourced_id,
-        name_key(row.family_name),
-        name_key(row.given_name),
-        row.sourced_id,
-        row.family_name,
-        row.given_name,
-    )
+    """Sort key of the export: :attr:`StaffRosterRow.sort_key`."""
+    return row.sort_key
 
 
 def roster_csv(rows: Iterable[StaffRosterRow]) -> str:

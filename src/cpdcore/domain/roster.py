@@ -12,6 +12,7 @@ while importing them is reported at; it takes no part in equality.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import date
 
 import attrs
@@ -27,6 +28,7 @@ __all__ = [
     "MisDataset",
     "MisOrg",
     "MisOrgKind",
+    "name_order",
     "MisStaff",
     "MisStaffRole",
     "OutcomeAggregate",
@@ -296,6 +298,24 @@ class StaffRosterRow:
     active: bool
 
     @property
-    def sort_key(self) -> tuple[str, str, str, str]:
-        """Export order: school, family name, given name, sourced id."""
-        return (self.school_sourced_id, self.family_name, self.given_name, self.sourced_id)
+    def sort_key(self) -> tuple[str, ...]:
+        """Export order: school, family name, given name, sourced id.
+
+        Names compare as people read them (:func:`name_order`: accents, case and
+        punctuation ignored, so "de Souza" sits among the Ds and "Ó Briain" among the Os);
+        the exact spelling breaks remaining ties so the order is total.
+        """
+        return (
+            self.school_sourced_id,
+            name_order(self.family_name),
+            name_order(self.given_name),
+            self.sourced_id,
+            self.family_name,
+            self.given_name,
+        )
+
+
+def name_order(name: str) -> str:
+    """``name`` as compared for ordering: no accents, no case, letters and digits only."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c.isalnum()).casefold()

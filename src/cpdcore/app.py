@@ -21,6 +21,7 @@ from cpdcore.ports import AuditSink, Clock, MediaStore, MisSource, Storage
 from cpdcore.services.aggregation import AggregationUseCases
 from cpdcore.services.alignment import AlignmentUseCases
 from cpdcore.services.appraisal import AppraisalUseCases
+from cpdcore.services.calendars import CalendarUseCases
 from cpdcore.services.consent import ConsentUseCases
 from cpdcore.services.context import Adapters
 from cpdcore.services.cpd_record import CpdRecordUseCases
@@ -54,6 +55,7 @@ class ActingCpd(
     RagUseCases,
     ObservationUseCases,
     VideoClubUseCases,
+    CalendarUseCases,
 ):
     """The use cases of cpdcore, each performed on behalf of :attr:`actor`."""
 

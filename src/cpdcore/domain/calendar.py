@@ -26,19 +26,22 @@ import bisect
 import enum
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
 from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
+from cpdcore.domain.identifiers import SchoolId, TrustId
 from cpdcore.domain.line_management import parse_academic_year
+from cpdcore.domain.timestamps import aware_utc
 from cpdcore.errors import Problem, ValidationError
 
 __all__ = [
     "AcademicYear",
     "CalendarOverrides",
+    "CalendarSetting",
     "Closure",
     "ClosureKind",
     "DateRange",
@@ -52,6 +55,7 @@ __all__ = [
     "apply_overrides",
     "calendar_from_dict",
     "calendar_to_dict",
+    "overrides_from_dict",
     "find_time_references",
     "parse_term_phrase",
     "parse_uk_date",
@@ -607,6 +611,108 @@ def calendar_to_dict(calendar: SchoolCalendar) -> dict[str, Any]:
             for y in calendar.years
         ],
     }
+
+
+def _term_override_from_dict(
+    data: object, where: str, problems: list[Problem]
+) -> TermOverride | None:
+    if not isinstance(data, Mapping):
+        problems.append(Problem(where, "must be an object"))
+        return None
+    label = data.get("academic_year")
+    if not isinstance(label, str):
+        problems.append(Problem(f"{where}.academic_year", "write it as e.g. 2026-27"))
+    name = _enum(TermName, data.get("term"), f"{where}.term", problems)
+    starts = ends = None
+    if data.get("starts_on") is not None:
+        starts = _date(data["starts_on"], f"{where}.starts_on", problems)
+    if data.get("ends_on") is not None:
+        ends = _date(data["ends_on"], f"{where}.ends_on", problems)
+    half: DateRange | None = None
+    raw_half = data.get("half_term")
+    if raw_half is not None:
+        if not (isinstance(raw_half, Sequence) and len(raw_half) == 2):
+            problems.append(Problem(f"{where}.half_term", "write it as [first day, last day]"))
+        else:
+            first = _date(raw_half[0], f"{where}.half_term[0]", problems)
+            last = _date(raw_half[1], f"{where}.half_term[1]", problems)
+            if first and last:
+                half = _built(lambda: DateRange(first, last), f"{where}.half_term", problems)
+    if not isinstance(label, str) or name is None:
+        return None
+    return TermOverride(label, name, starts, ends, half)
+
+
+def _list(data: Mapping[str, Any], key: str, where: str, problems: list[Problem]) -> list[Any]:
+    raw = data.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        problems.append(Problem(f"{where}.{key}", "must be a list"))
+        return []
+    return list(raw)
+
+
+def overrides_from_dict(data: Mapping[str, Any], where: str = "overrides") -> CalendarOverrides:
+    """Build a school's :class:`CalendarOverrides` from parsed JSON-like data.
+
+    Shape: ``{"name": str, "terms": [{"academic_year": "2026-27", "term": "spring",
+    "starts_on": …, "ends_on": …, "half_term": [first, last]}], "closures": [{"name": …,
+    "kind": "inset", "starts_on": …, "ends_on": …}], "removed_closures": [name, …],
+    "years": [academic years shaped as in :func:`calendar_from_dict`]}``; every key but
+    ``name`` is optional. Every problem is reported with its path
+    (``overrides.closures[0].starts_on``).
+    """
+    problems: list[Problem] = []
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem(f"{where}.name", "must be non-empty text"))
+    terms = [
+        _term_override_from_dict(t, f"{where}.terms[{i}]", problems)
+        for i, t in enumerate(_list(data, "terms", where, problems))
+    ]
+    closures: list[Closure | None] = []
+    for i, raw in enumerate(_list(data, "closures", where, problems)):
+        if isinstance(raw, Mapping):
+            closures.append(_closure_from_dict(raw, f"{where}.closures[{i}]", problems))
+        else:
+            problems.append(Problem(f"{where}.closures[{i}]", "must be an object"))
+    removed = _list(data, "removed_closures", where, problems)
+    for i, item in enumerate(removed):
+        if not isinstance(item, str):
+            problems.append(Problem(f"{where}.removed_closures[{i}]", "must be a closure name"))
+    years: tuple[AcademicYear, ...] = ()
+    raw_years = _list(data, "years", where, problems)
+    if raw_years:
+        try:
+            years = calendar_from_dict({"name": "years", "years": raw_years}, where=where).years
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationError(problems)
+    return CalendarOverrides(
+        name=str(name),
+        terms=tuple(t for t in terms if t),
+        closures=tuple(c for c in closures if c),
+        removed_closures=tuple(str(r) for r in removed),
+        years=years,
+    )
+
+
+@attrs.frozen
+class CalendarSetting:
+    """A stored calendar: the trust's default (``id="trust"``, ``school_id=None``, with
+    ``calendar``) or one school's changes to it (``id="school:<id>"``, with ``overrides``).
+    """
+
+    id: str
+    trust_id: TrustId
+    set_by: str
+    set_at: datetime = attrs.field(validator=aware_utc)
+    school_id: SchoolId | None = None
+    calendar: SchoolCalendar | None = None
+    overrides: CalendarOverrides | None = None
+    version: int = 0
 
 
 # --- term phrases -----------------------------------------------------------------------

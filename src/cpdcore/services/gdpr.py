@@ -40,6 +40,7 @@ import attrs
 
 from cpdcore.domain.alignment import AlignmentFact
 from cpdcore.domain.audit import AuditEntry
+from cpdcore.domain.calendar import CalendarSetting
 from cpdcore.domain.clips import Clip, ObservationPolicy
 from cpdcore.domain.consent import ConsentRecord, Share, revoke_share, withdraw
 from cpdcore.domain.cpd_activities import CpdActivity
@@ -143,6 +144,7 @@ RECORD_KINDS: list[RecordKind] = [
     RecordKind(VideoClub),
     RecordKind(ClubSession),
     RecordKind(RagPolicySetting),
+    RecordKind(CalendarSetting),
     RecordKind(
         ObservationRequest, "teacher_id", RetentionCategory.DEVELOPMENTAL_RECORDS, Disposal.DELETE
     ),

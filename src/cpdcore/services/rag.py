@@ -62,6 +62,7 @@ from cpdcore.domain.rag import (
 )
 from cpdcore.errors import PermissionDenied, ValidationError
 from cpdcore.serialization import from_dict
+from cpdcore.services.calendars import stored_calendar
 from cpdcore.services.context import Transaction, UseCases, all_pages, appraiser_of, new_id
 
 __all__ = ["RagPolicySetting", "RagReport", "RagRow", "RagUseCases", "default_calendar"]
@@ -385,7 +386,7 @@ class RagUseCases(UseCases):
                 inputs.progress[objective.id],
                 inputs.evidence[objective.appraisee_id],
                 inputs.cycles[objective.cycle_id],
-                calendar or default_calendar(),
+                calendar or stored_calendar(tx, objective.school_id),
                 _policy_for(tx, objective.school_id),
                 first,
                 max(first, last),
@@ -432,13 +433,14 @@ class RagUseCases(UseCases):
             ]
             inputs = _inputs(tx, objectives)
             rules = self._rag_rules()
+            calendars = _Calendars(tx, calendar)
             for objective in objectives:
                 spans = timeline(
                     objective,
                     inputs.progress[objective.id],
                     inputs.evidence[objective.appraisee_id],
                     inputs.cycles[objective.cycle_id],
-                    calendar or default_calendar(),
+                    calendars.of(objective.school_id),
                     _policy_for(tx, objective.school_id),
                     first,
                     day,
@@ -490,7 +492,10 @@ class RagUseCases(UseCases):
             if school not in assessors:
                 # One batch assessor per school policy: same statuses as assess(), faster.
                 assessors[school] = RagAssessor(
-                    calendar or default_calendar(), _policy_for(tx, school), day, rules=rules
+                    calendar or stored_calendar(tx, school),
+                    _policy_for(tx, school),
+                    day,
+                    rules=rules,
                 )
             status = assessors[school].assess(
                 objective,
@@ -598,6 +603,23 @@ def _inputs(
     return _Inputs(
         progress, evidence, cycles, overrides, {k: tuple(v) for k, v in consents.items()}
     )
+
+
+class _Calendars:
+    """The calendar each school works to, read from storage once per school per call."""
+
+    def __init__(self, tx: Transaction, given: SchoolDays | None) -> None:
+        self._tx = tx
+        self._given = given
+        self._seen: dict[SchoolId, SchoolDays] = {}
+
+    def of(self, school_id: SchoolId) -> SchoolDays:
+        """The caller's calendar if one was passed, else the school's stored calendar."""
+        if self._given is not None:
+            return self._given
+        if school_id not in self._seen:
+            self._seen[school_id] = stored_calendar(self._tx, school_id)
+        return self._seen[school_id]
 
 
 def _policy_for(tx: Transaction, school_id: SchoolId | None) -> RagPolicy:

@@ -33,6 +33,7 @@ from sqlalchemy.dialects import mysql
 
 from cpdcore.domain.alignment import AlignmentFact
 from cpdcore.domain.audit import AuditEntry
+from cpdcore.domain.calendar import CalendarSetting
 from cpdcore.domain.clips import Clip, ObservationPolicy
 from cpdcore.domain.consent import ConsentRecord, Share
 from cpdcore.domain.cpd_activities import CpdActivity
@@ -456,6 +457,8 @@ def _register_core_kinds(kinds: KindRegistry) -> None:
     )
     # Migration 0004.
     kinds.add(RagPolicySetting, "rag_policy_settings")
+    # Migration 0006.
+    kinds.add(CalendarSetting, "calendar_settings")
 
 
 _register_core_kinds(KINDS)
